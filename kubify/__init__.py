@@ -1,0 +1,3 @@
+"""kubify: understand a repository and launch it into Kubernetes."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""JSON Schemas generated from kubify's models (package data; see ``kubify schema``)."""
