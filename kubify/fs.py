@@ -23,10 +23,13 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pathspec
 
 from kubify.diagnostics import Diagnostic, FileProblem, error, warning
+
+_Spec = pathspec.PathSpec[Any]
 
 #: Directories that never hold a component's own source: dependencies, caches, build output.
 PRUNED_DIRS: frozenset[str] = frozenset({
@@ -165,7 +168,7 @@ class _Walker:
         info = self.repo.root.stat()
         self.seen_dirs.add((info.st_dev, info.st_ino))
         root_spec = self._root_ignores()
-        stack: list[tuple[str, int, tuple[tuple[str, pathspec.PathSpec], ...]]] = [("", 0, root_spec)]
+        stack: list[tuple[str, int, tuple[tuple[str, _Spec], ...]]] = [("", 0, root_spec)]
         while stack:
             rel_dir, depth, specs = stack.pop()
             if len(self.result.files) >= self.repo.limits.max_files:
@@ -231,7 +234,7 @@ class _Walker:
         self.total_bytes += info.st_size
         return False
 
-    def _root_ignores(self) -> tuple[tuple[str, pathspec.PathSpec], ...]:
+    def _root_ignores(self) -> tuple[tuple[str, _Spec], ...]:
         specs = []
         for name in (".gitignore", ".kubifyignore"):
             spec = self._load_spec(name)
@@ -239,13 +242,13 @@ class _Walker:
                 specs.append(("", spec))
         return tuple(specs)
 
-    def _nested_gitignore(self, rel_dir: str, depth: int) -> tuple[tuple[str, pathspec.PathSpec], ...]:
+    def _nested_gitignore(self, rel_dir: str, depth: int) -> tuple[tuple[str, _Spec], ...]:
         if depth == 0:
             return ()
         spec = self._load_spec(f"{rel_dir}/.gitignore")
         return ((rel_dir, spec),) if spec is not None else ()
 
-    def _load_spec(self, rel: str) -> pathspec.PathSpec | None:
+    def _load_spec(self, rel: str) -> _Spec | None:
         if not self.repo.is_file(rel):
             return None
         try:
@@ -253,13 +256,13 @@ class _Walker:
         except FileProblem as problem:
             self._note(problem.diagnostic.model_copy(update={"severity": "warning"}))
             return None
-        return pathspec.PathSpec.from_lines("gitwildmatch", text.splitlines())
+        return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
 
     def _note(self, diagnostic: Diagnostic) -> None:
         self.result.diagnostics.append(diagnostic)
 
 
-def _ignored(specs: tuple[tuple[str, pathspec.PathSpec], ...], rel: str, is_dir: bool) -> bool:
+def _ignored(specs: tuple[tuple[str, _Spec], ...], rel: str, is_dir: bool) -> bool:
     for base, spec in specs:
         local = rel[len(base) + 1:] if base else rel
         if spec.match_file(local + "/" if is_dir else local):

@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-IR_VERSION = "kubify.dev/v1alpha1"
+IR_VERSION: Literal["kubify.dev/v1alpha1"] = "kubify.dev/v1alpha1"
 
 #: DNS-1123 label: what a Kubernetes object name derived from a component must be.
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")

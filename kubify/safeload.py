@@ -41,7 +41,7 @@ def load_yaml_all(text: str, file: str) -> list[Any]:
         for node in nodes:
             if node is not None:
                 _check_yaml_size(node, file)
-        return [d for d in yaml.load_all(StringIO(text))]
+        return list(yaml.load_all(StringIO(text)))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

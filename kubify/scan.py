@@ -89,28 +89,28 @@ class Inventory:
         """Files matching a glob relative to ``under`` (``*`` does not cross ``/``; ``**/`` does)."""
         results = []
         for f in self.under(under):
-            local = relative_to(f, under)
-            if fnmatch.fnmatchcase(local, pattern) and ("/" not in pattern) <= ("/" not in local):
-                results.append(f)
-            elif pattern.startswith("**/") and fnmatch.fnmatchcase(PurePosixPath(local).name, pattern[3:]):
+            if _glob_match(relative_to(f, under), pattern):
                 results.append(f)
         return results
 
     def text(self, rel: str) -> str:
         """Decoded text of a repository file; :class:`FileProblem` if unreadable."""
-        return self._cached("text", rel, lambda: self._read(rel).content)
+        text: str = self._cached("text", rel, lambda: self._read(rel).content)
+        return text
 
     def yaml(self, rel: str) -> Any:
         return self._cached("yaml", rel, lambda: safeload.load_yaml(self.text(rel), rel))
 
     def yaml_all(self, rel: str) -> list[Any]:
-        return self._cached("yaml_all", rel, lambda: safeload.load_yaml_all(self.text(rel), rel))
+        documents: list[Any] = self._cached("yaml_all", rel, lambda: safeload.load_yaml_all(self.text(rel), rel))
+        return documents
 
     def json(self, rel: str) -> Any:
         return self._cached("json", rel, lambda: safeload.load_json(self.text(rel), rel))
 
     def toml(self, rel: str) -> dict[str, Any]:
-        return self._cached("toml", rel, lambda: safeload.load_toml(self.text(rel), rel))
+        table: dict[str, Any] = self._cached("toml", rel, lambda: safeload.load_toml(self.text(rel), rel))
+        return table
 
     def _read(self, rel: str) -> Text:
         if not self.has(rel):
@@ -129,6 +129,12 @@ class Inventory:
         if isinstance(value, FileProblem):
             raise value
         return value
+
+
+def _glob_match(local: str, pattern: str) -> bool:
+    if pattern.startswith("**/"):
+        return fnmatch.fnmatchcase(PurePosixPath(local).name, pattern[3:])
+    return fnmatch.fnmatchcase(local, pattern) and ("/" in pattern or "/" not in local)
 
 
 def scan(root: str | os.PathLike[str], limits: Limits | None = None) -> Inventory:
