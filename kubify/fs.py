@@ -56,7 +56,6 @@ class Limits:
     max_file_bytes: int = 5 * 1024 * 1024
     max_files: int = 200_000
     max_depth: int = 48
-    max_total_bytes: int = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -161,21 +160,12 @@ class _Walker:
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
         self.result = WalkResult()
-        self.seen_dirs: set[tuple[int, int]] = set()
-        self.total_bytes = 0
 
     def run(self) -> None:
-        info = self.repo.root.stat()
-        self.seen_dirs.add((info.st_dev, info.st_ino))
         root_spec = self._root_ignores()
         stack: list[tuple[str, int, tuple[tuple[str, _Spec], ...]]] = [("", 0, root_spec)]
         while stack:
             rel_dir, depth, specs = stack.pop()
-            if len(self.result.files) >= self.repo.limits.max_files:
-                self._note(warning("fs.too-many-files", f"stopped after {self.repo.limits.max_files:,} "
-                                   "files; the rest of the tree was not read",
-                                   hint="add a .kubifyignore for generated or vendored trees"))
-                return
             specs = specs + self._nested_gitignore(rel_dir, depth)
             for name, is_dir in self._entries(rel_dir):
                 rel = f"{rel_dir}/{name}" if rel_dir else name
@@ -189,8 +179,13 @@ class _Walker:
                                            " levels; the deeper part was not read", file=rel))
                         continue
                     stack.append((rel, depth + 1, specs))
-                else:
+                elif len(self.result.files) < self.repo.limits.max_files:
                     self.result.files.append(rel)
+                else:
+                    self._note(warning("fs.too-many-files", f"stopped after {self.repo.limits.max_files:,} "
+                                       "files; the rest of the tree was not read",
+                                       hint="add a .kubifyignore for generated or vendored trees"))
+                    return
 
     def _entries(self, rel_dir: str) -> list[tuple[str, bool]]:
         """(name, is_dir) of confined entries; escaping links and loops are skipped with a note."""
@@ -210,11 +205,16 @@ class _Walker:
         return entries
 
     def _classify(self, entry: os.DirEntry[str], rel: str) -> bool | None:
-        """True for a directory to descend, False for a regular file, None to skip."""
+        """True for a directory to descend, False for a regular file, None to skip.
+
+        Directory links are never descended: one pointing inside the tree is walked under its
+        real path anyway (as git stores it), one pointing outside must not be read at all.
+        """
         try:
             if entry.is_symlink():
-                real = self.repo.resolve(rel)
-                info = real.stat()
+                info = self.repo.resolve(rel).stat()
+                if stat.S_ISDIR(info.st_mode):
+                    return None
             else:
                 info = entry.stat(follow_symlinks=False)
         except FileProblem as problem:
@@ -224,15 +224,8 @@ class _Walker:
             self._note(warning("fs.dangling-link", "broken symlink; skipped", file=rel))
             return None
         if stat.S_ISDIR(info.st_mode):
-            key = (info.st_dev, info.st_ino)
-            if key in self.seen_dirs:
-                return None
-            self.seen_dirs.add(key)
             return True
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        self.total_bytes += info.st_size
-        return False
+        return False if stat.S_ISREG(info.st_mode) else None
 
     def _root_ignores(self) -> tuple[tuple[str, _Spec], ...]:
         specs = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Sequence
 from io import StringIO
 from typing import Any
 
@@ -53,6 +54,45 @@ def load_yaml_all(text: str, file: str) -> list[Any]:
     except RecursionError:
         raise FileProblem(error("yaml.too-deep", f"YAML nesting is deeper than kubify reads "
                                 f"(limit {MAX_DEPTH})", file=file)) from None
+
+
+def load_yaml_located(text: str, file: str) -> Any:
+    """The first document as ruamel round-trip data, whose maps and lists know their lines.
+
+    For files whose errors must point at a line (``kubify.yaml``); bounded like the rest.
+    """
+    load_yaml_all(text, file)
+    try:
+        return YAML(typ="rt", pure=True).load(StringIO(text))
+    except YAMLError as exc:  # pragma: no cover - the safe pass above already rejected bad YAML
+        raise FileProblem(error("yaml.syntax", f"invalid YAML: {exc}", file=file)) from None
+
+
+def line_of(data: Any, path: Sequence[str | int]) -> int | None:
+    """1-based line of the value at ``path`` in :func:`load_yaml_located` data (deepest known)."""
+    line: int | None = None
+    node = data
+    for key in path:
+        position = _position(node, key)
+        if position is None:
+            break
+        line = position + 1
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            break
+    return line
+
+
+def _position(node: Any, key: str | int) -> int | None:
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return None
+    try:
+        row = lc.key(key)[0] if isinstance(key, str) else lc.item(key)[0]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return int(row)
 
 
 def load_yaml(text: str, file: str) -> Any:
