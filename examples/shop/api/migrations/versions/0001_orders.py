@@ -1,0 +1,3 @@
+"""create orders"""
+revision = "0001"
+down_revision = None
