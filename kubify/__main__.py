@@ -1,0 +1,5 @@
+"""``python -m kubify`` runs the CLI."""
+
+from kubify.cli import main
+
+main()
