@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from kubify.analyzers.base import Analysis, Detection
+from kubify.analyzers.dockerfile_expand import expand
 from kubify.analyzers.dockerfile_images import (
     WEB_ROOTS,
     floating_tag,
@@ -34,6 +35,7 @@ from kubify.analyzers.dockerfile_placement import (
     in_ignored_dir,
     infer_context,
     is_dev_target,
+    is_production_target,
     select,
 )
 
@@ -51,8 +53,10 @@ _SCORES: Mapping[str, float] = {"main": 0.95, "production": 0.95, "service": 0.9
 #: Variables the image's own base defines or that only matter while building: never copied to a pod.
 _SYSTEM_ENV = frozenset({"PATH", "HOME", "HOSTNAME", "PWD", "SHELL", "TERM", "LD_LIBRARY_PATH", "LD_PRELOAD",
                          "DEBIAN_FRONTEND"})
+#: A whole URL on the container's own address; a URL glued to code ('http://127.0.0.1:'+port) does not match.
 _LOCAL_URL = re.compile(
-    r"\bhttp://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(?P<port>\d+|\$\{?\w+\}?))?(?P<path>/[^\s'\"|;&)`]*)?")
+    r"\bhttp://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(?P<port>[^/\s'\"|;&)`]+))?"
+    r"(?P<path>/[^\s'\"|;&)`]*)?(?=$|[\s'\"|;&)`])")
 _GRPC_PROBE = re.compile(r"\bgrpc_health_probe\b.*?-addr[= ](?:[\w.\[\]:-]*?):(?P<port>\d+)")
 _TCP_PROBE = re.compile(r"\bnc\b(?:\s+-\w+)*\s+(?:localhost|127\.0\.0\.1)\s+(?P<port>\d+)")
 
@@ -158,22 +162,33 @@ def _component_name(inventory: Inventory, detection: Detection) -> str:
 
 def _target(inventory: Inventory, model: DockerfileModel, path: str, root: str,
             name: str) -> tuple[str | None, list[Diagnostic]]:
-    """The stage to build: kubify.yaml's, else compose's unless it is a dev stage, else the last."""
+    """The stage to build: kubify.yaml's, else compose's unless it is a dev stage, else the default."""
     wanted, source = _configured_target(inventory, path, root, name)
     notes: list[Diagnostic] = []
-    if wanted is None:
-        return None, notes
-    if model.stage(wanted) is None:
+    if wanted is not None and model.stage(wanted) is None:
         notes.append(warning("dockerfile.unknown-target", f"{source} builds target {wanted!r}, which {path} "
-                             "does not define; using the last stage", file=path,
-                             hint="name an existing stage (FROM <image> AS <name>)"))
-        return None, notes
-    if source != "kubify.yaml" and is_dev_target(wanted):
+                             "does not define", file=path, hint="name an existing stage (FROM <image> AS <name>)"))
+    elif wanted is not None and source != "kubify.yaml" and is_dev_target(wanted):
         notes.append(info("dockerfile.dev-target", f"{source} builds the development stage {wanted!r}; "
-                          "kubify deploys the last stage instead", file=path,
-                          hint=f"to deploy {wanted!r}, set build.target in kubify.yaml"))
-        return None, notes
-    return wanted, notes
+                          "kubify does not deploy it", file=path,
+                          hint=f"to deploy {wanted!r} anyway, set build.target in kubify.yaml"))
+    elif wanted is not None:
+        return wanted, notes
+    return _default_target(model, path, notes), notes
+
+
+def _default_target(model: DockerfileModel, path: str, notes: list[Diagnostic]) -> str | None:
+    """The last stage — unless it is a dev/test stage and an earlier one is named for production."""
+    last = model.stage(None)
+    if last is None or last.name is None or not is_dev_target(last.name):
+        return None
+    production = next((s for s in reversed(model.stages) if s.name and is_production_target(s.name)), None)
+    if production is None or production.name is None:
+        return None
+    notes.append(info("dockerfile.dev-last-stage", f"the last stage {last.name!r} is for development; kubify "
+                      f"builds the {production.name!r} stage", file=path, line=production.line,
+                      hint="set build.target in kubify.yaml to choose another stage"))
+    return production.name
 
 
 def _configured_target(inventory: Inventory, path: str, root: str, name: str) -> tuple[str | None, str]:
@@ -294,9 +309,10 @@ def _probe(check: Healthcheck, image: ImageConfig) -> tuple[Health, str]:
 
 
 def _port_value(raw: str | None, env: Mapping[str, str], default: int) -> int | None:
+    """The URL's port: literal, ``$PORT`` or ``${PORT:-8000}`` from the image's ENV; None if unknown."""
     if raw is None:
         return default
-    value = env.get(raw.strip("${}"), "") if raw.startswith("$") else raw
+    value = expand(raw, env).value
     return int(value) if value.isdigit() and 1 <= int(value) <= 65535 else None
 
 

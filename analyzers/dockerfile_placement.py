@@ -32,6 +32,11 @@ IGNORED_DIRS: frozenset[str] = frozenset({
     "__tests__", "e2e", ".devcontainer", ".github", ".gitlab", ".circleci", ".vscode",
 })
 COMPOSE_FILES: tuple[str, ...] = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+#: Folders that hold build files for code that lives above them (``docker/Dockerfile``).
+PACKAGING_DIRS: frozenset[str] = frozenset({
+    "docker", ".docker", "dockerfiles", "container", "containers", "build", "deploy", "deployment", "deployments",
+    "packaging", "infra", "ops", "ci", ".ci",
+})
 #: Files that mean "the code of an application lives in this directory".
 MANIFESTS: tuple[str, ...] = (
     "package.json", "pyproject.toml", "requirements.txt", "setup.py", "Pipfile", "go.mod", "Cargo.toml",
@@ -55,7 +60,9 @@ _FLAVOURS = frozenset({
 })
 #: Dev-image names in order of preference when only dev images exist.
 _DEV_ORDER = ("local", "dev", "development", "develop", "devel")
-_DEV_TARGET = re.compile(r"(^|[-_.])(dev|develop|development|debug|test|testing|local)($|[-_.])", re.IGNORECASE)
+_DEV_TARGET = re.compile(r"(^|[-_.])(dev|develop|development|debug|test|testing|tests|local)($|[-_.])",
+                         re.IGNORECASE)
+_PRODUCTION_TARGET = re.compile(r"(^|[-_.])(prod|production|release|runtime|final|runner)($|[-_.])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,11 @@ def is_dev_target(target: str) -> bool:
     return bool(_DEV_TARGET.search(target))
 
 
+def is_production_target(target: str) -> bool:
+    """A stage name like ``production``, ``runtime`` or ``final``."""
+    return bool(_PRODUCTION_TARGET.search(target))
+
+
 def compose_build(inventory: Inventory, dockerfile: str) -> ComposeBuild | None:
     """The first compose service (by file, then service name) whose build uses ``dockerfile``."""
     for rel in inventory.named(*COMPOSE_FILES):
@@ -187,19 +199,35 @@ def _inside(base: str, relative: str) -> str | None:
 
 def infer_context(inventory: Inventory, dockerfile: str, model: DockerfileModel) -> str:
     """The directory, from the Dockerfile's own up to the root, where most COPY sources exist
-    (the nearest wins a tie, so a self-contained directory keeps its own context)."""
+    (the nearest wins a tie, so a self-contained directory keeps its own context). When the
+    sources do not decide (``COPY . .``) a Dockerfile in a packaging folder such as ``docker/``
+    builds the directory above it, as ``docker build -f docker/Dockerfile .`` does."""
     sources = _local_sources(model)
-    best = parent(dockerfile)
-    if not sources:
-        return best
-    best_score = _present(inventory, best, sources)
-    candidate = best
+    directory = parent(dockerfile)
+    best, best_score = directory, _present(inventory, directory, sources)
+    candidate = directory
     while candidate != ".":
         candidate = parent(candidate)
         score = _present(inventory, candidate, sources)
         if score > best_score:
             best, best_score = candidate, score
+    if best == directory and not _has_manifest(inventory, directory):
+        above = _outside_packaging(directory)
+        if above != directory and _present(inventory, above, sources) >= best_score:
+            return above
     return best
+
+
+def _outside_packaging(directory: str) -> str:
+    """The nearest ancestor of ``directory`` that is not inside a packaging folder."""
+    parts = PurePosixPath(directory).parts if directory != "." else ()
+    while parts and parts[-1].lower() in PACKAGING_DIRS:
+        parts = parts[:-1]
+    return str(PurePosixPath(*parts)) if parts else "."
+
+
+def _has_manifest(inventory: Inventory, directory: str) -> bool:
+    return any(inventory.has(join(directory, name)) for name in MANIFESTS)
 
 
 def _local_sources(model: DockerfileModel) -> list[str]:
@@ -230,6 +258,4 @@ def _present(inventory: Inventory, base: str, sources: list[str]) -> int:
 def component_root(inventory: Inventory, dockerfile: str, context: str) -> str:
     """The Dockerfile's directory when it holds the code, else the build context."""
     directory = parent(dockerfile)
-    if any(inventory.has(join(directory, name)) for name in MANIFESTS):
-        return directory
-    return context
+    return directory if _has_manifest(inventory, directory) else context

@@ -236,13 +236,20 @@ def test_compose_target_and_context_are_used(tmp_path: Path) -> None:
     assert component.ports == (Port(port=8000),) and lines(component, "ports") == [("8000/TCP", 5, 0.95)]
 
 
-def test_compose_dev_target_is_not_deployed(tmp_path: Path) -> None:
+def test_compose_dev_target_is_not_deployed_and_a_dev_last_stage_yields_to_production(tmp_path: Path) -> None:
     compose = "services:\n  api:\n    build:\n      context: .\n      target: dev\n"
     inventory = repo(tmp_path, {"docker-compose.yml": compose, "Dockerfile": MULTI_TARGET})
     component, analysis = only_component(inventory)
+    assert component.build is not None and component.build.target == "runtime"
+    assert component.run is not None and component.run.command == ("gunicorn", "app:app")
+    assert codes(analysis) == [("dockerfile.dev-target", None), ("dockerfile.dev-last-stage", 4)]
+
+
+def test_last_stage_is_the_default_target(tmp_path: Path) -> None:
+    text = MULTI_TARGET.replace("AS dev", "AS web")
+    component, _analysis = only_component(repo(tmp_path, {"Dockerfile": text}))
     assert component.build is not None and component.build.target is None
-    assert component.run is not None and component.run.command == ("flask", "run")  # the last stage
-    assert ("dockerfile.dev-target", None) in codes(analysis)
+    assert component.run is not None and component.run.command == ("flask", "run")
 
 
 def test_kubify_yaml_target_wins(tmp_path: Path) -> None:
@@ -253,9 +260,9 @@ def test_kubify_yaml_target_wins(tmp_path: Path) -> None:
     assert component.run is not None and component.run.command == ("gunicorn", "app:app")
 
 
-def test_unknown_target_falls_back_to_the_last_stage(tmp_path: Path) -> None:
+def test_unknown_target_falls_back_to_the_default_stage(tmp_path: Path) -> None:
     compose = "services:\n  api:\n    build:\n      context: .\n      target: prod\n"
-    inventory = repo(tmp_path, {"compose.yaml": compose, "Dockerfile": MULTI_TARGET})
+    inventory = repo(tmp_path, {"compose.yaml": compose, "Dockerfile": MULTI_TARGET.replace("AS dev", "AS web")})
     component, analysis = only_component(inventory)
     assert component.build is not None and component.build.target is None
     assert "dockerfile.unknown-target" in [c for c, _ in codes(analysis)]
@@ -344,3 +351,21 @@ def test_syntax_problems_surface_as_diagnostics_of_the_analysis(tmp_path: Path) 
     _component, analysis = only_component(inventory)
     assert ("dockerfile.unknown-instruction", 4) in codes(analysis)
     assert ("dockerfile.unresolved-variable", 3) in codes(analysis)
+
+
+@pytest.mark.parametrize(("dockerfile", "root"), [
+    ("docker/Dockerfile", "."), ("deploy/docker/Dockerfile", "."), ("services/api/docker/Dockerfile", "services/api"),
+    ("tools/Dockerfile", "tools"),
+])
+def test_packaging_folder_without_telling_sources_builds_the_folder_above(tmp_path: Path, dockerfile: str,
+                                                                          root: str) -> None:
+    inventory = repo(tmp_path, {dockerfile: "FROM python:3.12-slim\nCOPY . /app\nUSER 1\n", "main.py": ""})
+    (detection, analysis), = analyze_all(inventory)
+    assert detection.root == root
+    assert analysis.components[0].build is not None and analysis.components[0].build.context == root
+
+
+def test_packaging_folder_files_it_copies_keep_it_as_context(tmp_path: Path) -> None:
+    inventory = repo(tmp_path, {"docker/Dockerfile": "FROM nginx:1.27\nCOPY nginx.conf /etc/nginx/\n",
+                                "docker/nginx.conf": "", "index.html": ""})
+    assert [d.root for d in ANALYZER.detect(inventory)] == ["docker"]
