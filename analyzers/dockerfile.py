@@ -300,11 +300,13 @@ def _probe(check: Healthcheck, image: ImageConfig) -> tuple[Health, str]:
         if port is not None:
             return Health(type="http", path=url.group("path") or "/", port=port), "dockerfile.healthcheck.http"
     grpc = _GRPC_PROBE.search(text)
-    if grpc is not None:
-        return Health(type="grpc", port=int(grpc.group("port"))), "dockerfile.healthcheck.grpc"
+    grpc_port = _port_value(grpc.group("port"), env, default=0) if grpc else None
+    if grpc_port is not None:
+        return Health(type="grpc", port=grpc_port), "dockerfile.healthcheck.grpc"
     tcp = _TCP_PROBE.search(text)
-    if tcp is not None:
-        return Health(type="tcp", port=int(tcp.group("port"))), "dockerfile.healthcheck.tcp"
+    tcp_port = _port_value(tcp.group("port"), env, default=0) if tcp else None
+    if tcp_port is not None:
+        return Health(type="tcp", port=tcp_port), "dockerfile.healthcheck.tcp"
     return Health(type="exec", command=check.command.argv(image.shell)), "dockerfile.healthcheck"
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from kubify.analyzers.base import Analysis, Detection
 from kubify.analyzers.dockerfile import ANALYZER
 from kubify.analyzers.dockerfile_placement import classify
@@ -283,6 +286,8 @@ def test_compose_build_args_resolve_from(tmp_path: Path) -> None:
     ("CMD curl --fail http://localhost/", Health(type="http", path="/", port=80)),
     ("CMD grpc_health_probe -addr=:50051", Health(type="grpc", port=50051)),
     ("CMD nc -z localhost 6379", Health(type="tcp", port=6379)),
+    ("CMD nc -z localhost 99999", Health(type="exec", command=("/bin/sh", "-c", "nc -z localhost 99999"))),
+    ("CMD curl -f http://localhost:0/", Health(type="exec", command=("/bin/sh", "-c", "curl -f http://localhost:0/"))),
     ("CMD curl -f https://example.com/", Health(type="exec", command=("/bin/sh", "-c", "curl -f https://example.com/"))),
     ('CMD ["/app/bin", "ping"]', Health(type="exec", command=("/app/bin", "ping"))),
 ])
@@ -369,3 +374,24 @@ def test_packaging_folder_files_it_copies_keep_it_as_context(tmp_path: Path) -> 
     inventory = repo(tmp_path, {"docker/Dockerfile": "FROM nginx:1.27\nCOPY nginx.conf /etc/nginx/\n",
                                 "docker/nginx.conf": "", "index.html": ""})
     assert [d.root for d in ANALYZER.detect(inventory)] == ["docker"]
+
+
+TOKENS = st.sampled_from([
+    "FROM ", "python:3.12 ", "nginx ", "scratch", " AS web", "\n", "EXPOSE ", "80", "99999", "-", "/udp", "$P",
+    "ENV ", "PORT=", "A_KEY=", "x ", "USER ", "root", "VOLUME ", "/data ", "[", "]", '"', "HEALTHCHECK CMD ",
+    "curl http://localhost:", "/h", "grpc_health_probe -addr=:", "nc localhost ", "CMD ", "ENTRYPOINT ",
+    "COPY --from=web ", "/usr/share/nginx/html", "ARG P=", "WORKDIR ", "..", "\\\n", "<<EOF", "EOF", "#",
+])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.tuples(st.sampled_from(["", "FROM nginx:1.27\n", "ARG P=8080\nFROM python:3.12 AS web\n"]),
+                 st.lists(TOKENS, max_size=60).map("".join)).map("".join),
+       st.sampled_from(["Dockerfile", "api/Dockerfile.prod", "docker/Containerfile", "Dockerfile.dev"]))
+def test_any_dockerfile_text_yields_a_valid_fragment_or_diagnostics(text: str, name: str) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        inventory = repo(Path(directory), {name: text, "compose.yaml": "services:\n  web:\n    build: .\n"})
+        for detection, analysis in analyze_all(inventory):
+            assert detection.root in (".", "api", "docker")
+            for component in analysis.components:
+                assert component.evidence and all(e.file == detection.hint("dockerfile") for e in component.evidence)
