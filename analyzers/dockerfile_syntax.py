@@ -25,7 +25,7 @@ from importlib import resources
 from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedInput
 
-from kubify.diagnostics import Diagnostic, error, warning
+from kubify.diagnostics import Diagnostic, warning
 
 #: Every instruction Docker knows; anything else is reported, not guessed at.
 KEYWORDS: frozenset[str] = frozenset({
@@ -38,7 +38,6 @@ _HEREDOC_WORD = re.compile(r"^(\d*)<<(-?)([^<]*)$")
 #: A shell word with its quotes kept: what BuildKit scans for ``<<EOF`` markers.
 _SHELL_WORD = re.compile(r"""(?:"(?:\\.|[^"\\])*"?|'[^']*'?|\\.|[^\s"'\\])+""")
 _HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
-_MAYBE_JSON_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL"})
 
 
 @dataclass(frozen=True)
@@ -284,12 +283,12 @@ def _directives(lines: list[str], file: str) -> tuple[dict[str, str], list[Diagn
             break
         name, value = match.group(1).lower(), match.group(2)
         if name in found:
-            problems.append(error("dockerfile.directive", f"only one '{name}' parser directive can be used",
-                                  file=file, line=number, hint="delete the repeated directive"))
+            problems.append(warning("dockerfile.directive", f"only one '{name}' parser directive can be used",
+                                    file=file, line=number, hint="delete the repeated directive"))
             continue
         if name == "escape" and value not in ("\\", "`"):
-            problems.append(error("dockerfile.directive", f"invalid escape character {value!r}",
-                                  file=file, line=number, hint="use '# escape=\\' or '# escape=`'"))
+            problems.append(warning("dockerfile.directive", f"invalid escape character {value!r}",
+                                    file=file, line=number, hint="use '# escape=\\' or '# escape=`'"))
             continue
         found[name] = value
     return found, problems

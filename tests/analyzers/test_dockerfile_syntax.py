@@ -369,3 +369,13 @@ def test_arbitrary_text_never_raises_and_lines_stay_in_range(text: str) -> None:
         image.command()
     assert all(d.file == "Dockerfile" and d.line is not None and 1 <= d.line <= physical
                for d in model.diagnostics)
+
+
+def test_problems_in_a_dockerfile_never_block_the_build() -> None:
+    text = "# escape=x\n# escape=`\nFROM $NOPE\nFROBNICATE\nCMD [1]\nEXPOSE 99999 $X\nRUN <<EOF\n"
+    model = parse_dockerfile(text, "Dockerfile")
+    image = model.image()
+    assert image is not None
+    found = (*model.diagnostics, *image.diagnostics)
+    assert len(found) >= 6
+    assert {d.severity for d in found} == {"warning"}
