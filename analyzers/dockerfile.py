@@ -97,7 +97,7 @@ class DockerfileAnalyzer:
     def _detection(self, inventory: Inventory, candidate: Candidate, model: DockerfileModel) -> Detection:
         compose = compose_build(inventory, candidate.path)
         context = compose.context if compose else infer_context(inventory, candidate.path, model)
-        root = component_root(inventory, candidate.path, context)
+        root = component_root(inventory, candidate.path, context, model)
         first = model.stages[0].line if model.stages else None
         evidence = Evidence(field="build", value=candidate.path, rule="dockerfile.detect", file=candidate.path,
                             line=first, confidence=_SCORES[candidate.role])

@@ -9,8 +9,9 @@
 * Places: documentation, examples, tests, CI config and dev containers hold no components.
 * Context: a compose file that builds the Dockerfile says where its context is; otherwise
   the directory (the Dockerfile's own, or an ancestor) in which most of its COPY sources exist.
-  The component root is the Dockerfile's directory when that holds the code (a manifest),
-  else the context — so ``docker/Dockerfile`` describes the repository root.
+* Root: the Dockerfile's directory when that holds the code (a manifest), else the code
+  directory everything it copies lives in, else the context — so ``docker/Dockerfile``
+  describes the repository root and ``docker/web.Dockerfile`` copying ``src/web`` describes ``src/web``.
 """
 
 from __future__ import annotations
@@ -255,7 +256,21 @@ def _present(inventory: Inventory, base: str, sources: list[str]) -> int:
     return count
 
 
-def component_root(inventory: Inventory, dockerfile: str, context: str) -> str:
-    """The Dockerfile's directory when it holds the code, else the build context."""
+def component_root(inventory: Inventory, dockerfile: str, context: str, model: DockerfileModel) -> str:
+    """Where the component's code is: the Dockerfile's directory when it holds a manifest; else
+    the nearest directory with a manifest above everything the Dockerfile copies (a
+    ``docker/frontend.Dockerfile`` that copies ``src/frontend``); else the build context."""
     directory = parent(dockerfile)
-    return directory if _has_manifest(inventory, directory) else context
+    if _has_manifest(inventory, directory):
+        return directory
+    copied = [join(context, source) for source in _local_sources(model)]
+    present = [path if inventory.has_dir(path) else parent(path) for path in copied
+               if inventory.has(path) or inventory.has_dir(path)]
+    if not present:
+        return context
+    common = posixpath.commonpath(present) or "."
+    while common != context and common.startswith("" if context == "." else context + "/"):
+        if _has_manifest(inventory, common):
+            return common
+        common = parent(common)
+    return context

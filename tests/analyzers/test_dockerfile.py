@@ -370,6 +370,22 @@ def test_packaging_folder_without_telling_sources_builds_the_folder_above(tmp_pa
     assert analysis.components[0].build is not None and analysis.components[0].build.context == root
 
 
+def test_service_dockerfiles_in_a_docker_folder_belong_to_the_code_they_copy(tmp_path: Path) -> None:
+    inventory = repo(tmp_path, {
+        "docker/frontend.Dockerfile": ("FROM golang:1.23 AS builder\nCOPY src/frontend/go.mod src/frontend/go.sum ./\n"
+                                       "COPY src/frontend .\nFROM scratch\nCOPY src/frontend/templates ./templates\n"
+                                       "COPY --from=builder /out /server\nEXPOSE 8080\nENTRYPOINT [\"/server\"]\n"),
+        "docker/cart.Dockerfile": "FROM node:20\nCOPY src/cart/package.json ./\nCOPY src/cart/lib ./lib\n",
+        "src/frontend/go.mod": "module frontend\n", "src/frontend/go.sum": "", "src/frontend/main.go": "",
+        "src/frontend/templates/home.html": "",
+        "src/cart/package.json": "{}", "src/cart/lib/index.js": "",
+    })
+    results = analyze_all(inventory)
+    found = [(d.root, a.components[0].name, a.components[0].build.context if a.components[0].build else None)
+             for d, a in results]
+    assert found == [("src/cart", "cart", "."), ("src/frontend", "frontend", ".")]
+
+
 def test_packaging_folder_files_it_copies_keep_it_as_context(tmp_path: Path) -> None:
     inventory = repo(tmp_path, {"docker/Dockerfile": "FROM nginx:1.27\nCOPY nginx.conf /etc/nginx/\n",
                                 "docker/nginx.conf": "", "index.html": ""})
