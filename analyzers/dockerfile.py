@@ -91,7 +91,8 @@ class DockerfileAnalyzer:
                 by_dir.setdefault(parent(path), []).append(candidate)
                 models[path] = model
         detections = [self._detection(inventory, candidate, models[candidate.path])
-                      for directory in sorted(by_dir) for candidate in select(by_dir[directory])]
+                      for directory in sorted(by_dir) for candidate in select(by_dir[directory])
+                      if not _auxiliary(candidate, by_dir[directory], models)]
         return _one_per_component(detections)
 
     def _detection(self, inventory: Inventory, candidate: Candidate, model: DockerfileModel) -> Detection:
@@ -127,6 +128,18 @@ class DockerfileAnalyzer:
         analysis.components.append(_component(facts, name, detection))
         analysis.diagnostics += list(image.diagnostics) + _image_notes(facts, detection)
         return analysis
+
+
+def _auxiliary(candidate: Candidate, siblings: list[Candidate], models: Mapping[str, DockerfileModel]) -> bool:
+    """A named variant beside a main Dockerfile that runs nothing of its own (no command, no
+    port, no files copied in) is a helper image — ``FROM ubuntu AS builder`` — not a component."""
+    if candidate.role != "service" or not any(s.role in ("main", "production") for s in siblings):
+        return False
+    image = models[candidate.path].image()
+    if image is None:
+        return True
+    copies_files = any(step.source_stage is None and step.keyword != "RUN" for step in image.copies)
+    return not (image.command()[0] or image.ports or copies_files)
 
 
 def _one_per_component(detections: list[Detection]) -> list[Detection]:

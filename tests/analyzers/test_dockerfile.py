@@ -137,6 +137,13 @@ def test_production_variant_beats_plain_dockerfile_and_named_variants_are_compon
     assert commands == [("shop", ("gunicorn", "app:app")), ("worker", ("celery", "-A", "app", "worker"))]
 
 
+def test_helper_variant_that_runs_nothing_is_not_a_component(tmp_path: Path) -> None:
+    inventory = repo(tmp_path, {"Dockerfile": "FROM golang:1.22\nCOPY . .\nCMD [\"app\"]\n",
+                                "EmptyUbuntu.Dockerfile": "FROM ubuntu:20.04 as builder",
+                                "Dockerfile.worker": "FROM golang:1.22\nCMD [\"worker\"]\n"})
+    assert [d.hint("dockerfile") for d in ANALYZER.detect(inventory)] == ["Dockerfile", "Dockerfile.worker"]
+
+
 @pytest.mark.parametrize("folder", ["docs", "examples/demo", "tests", "test", ".devcontainer", ".github/actions/x"])
 def test_dockerfiles_in_docs_examples_tests_and_devcontainers_are_not_components(tmp_path: Path,
                                                                                   folder: str) -> None:
