@@ -12,6 +12,7 @@ reads the same manifest files, so the ratio shows what analysis costs over plain
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -68,8 +69,9 @@ def generate_monorepo(root: Path, services: int, padding_files: int) -> Path:
             for module in range(12):
                 (service / "src" / f"m{module}.py").write_text(f"def f{module}(x):\n    return x + {module}\n")
         elif kind == "node":
-            (service / "package.json").write_text('{"name": "svc-%d", "scripts": {"start": "node src/index.js"},'
-                                                  ' "dependencies": {"express": "^4.19.0", "redis": "^4"}}' % index)
+            manifest = {"name": f"svc-{index}", "scripts": {"start": "node src/index.js"},
+                        "dependencies": {"express": "^4.19.0", "redis": "^4"}}
+            (service / "package.json").write_text(json.dumps(manifest))
             (service / "src" / "index.js").write_text("const express = require('express');\nconst app = express();\n"
                                                       "app.get('/health', (q, r) => r.send('ok'));\n"
                                                       "app.listen(process.env.PORT || 3000);\n")

@@ -9,9 +9,9 @@ Every failure a user can cause ends in a rendered diagnostic and a non-zero exit
 from __future__ import annotations
 
 import sys
-from enum import Enum
-from pathlib import Path
 from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
@@ -37,12 +37,12 @@ class _State:
     verbose = False
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     yaml = "yaml"
     json = "json"
 
 
-class ExplainFormat(str, Enum):
+class ExplainFormat(StrEnum):
     tree = "tree"
     json = "json"
     yaml = "yaml"

@@ -34,7 +34,8 @@ SBOM_SERVICES: dict[tuple[str, str], BackingKind] = {
     ("npm", "kafkajs"): "kafka",
     ("npm", "amqplib"): "rabbitmq",
     ("npm", "@elastic/elasticsearch"): "elasticsearch",
-    **{("go-module", n): "postgres" for n in ("github.com/lib/pq", "github.com/jackc/pgx/v5", "github.com/jackc/pgx/v4")},
+    **{("go-module", n): "postgres"
+       for n in ("github.com/lib/pq", "github.com/jackc/pgx/v5", "github.com/jackc/pgx/v4")},
     ("go-module", "github.com/go-sql-driver/mysql"): "mysql",
     **{("go-module", n): "redis" for n in ("github.com/redis/go-redis/v9", "github.com/go-redis/redis/v8")},
     ("go-module", "go.mongodb.org/mongo-driver"): "mongodb",

@@ -183,17 +183,13 @@ def _share_image_build(components: list[Component]) -> list[Component]:
     if built is None or built.build is None:
         return components
     shared = built.build
-    result = []
-    for component in components:
-        if component is not built and (component.build is None or component.build.generated):
-            note = Evidence(field="build", value=shared.dockerfile or "", rule="merge.shared-image",
-                            file=shared.dockerfile, confidence=0.8)
-            component = component.model_copy(update={
-                "build": shared,
-                "evidence": tuple(e for e in component.evidence if e.field != "build") + (note,),
-            })
-        result.append(component)
-    return result
+    note = Evidence(field="build", value=shared.dockerfile or "", rule="merge.shared-image",
+                    file=shared.dockerfile, confidence=0.8)
+    return [
+        c.model_copy(update={"build": shared, "evidence": (*(e for e in c.evidence if e.field != "build"), note)})
+        if c is not built and (c.build is None or c.build.generated) else c
+        for c in components
+    ]
 
 
 def align_port_env(component: Component) -> Component:

@@ -55,7 +55,8 @@ def test_invalid_values_are_reported_with_their_line(tmp_path: Path) -> None:
 
 
 def test_unknown_keys_and_broken_yaml_are_errors(tmp_path: Path) -> None:
-    result, notes = overrides.apply(app(), scan(write(tmp_path, "componets: {}\n")))
+    unchanged, notes = overrides.apply(app(), scan(write(tmp_path, "componets: {}\n")))
+    assert unchanged == app()
     assert [(d.code, d.line) for d in notes] == [("config.invalid", 1)]
     _, notes = overrides.apply(app(), scan(write(tmp_path, "components: [\n")))
     assert notes[0].code == "yaml.syntax"
