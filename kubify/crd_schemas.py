@@ -26,7 +26,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import YAMLError
 
-from kubify.policy import as_dict, as_list
+from kubify.k8s_objects import as_dict, as_list
 
 CRD_PATH_ENV = "KUBIFY_CRD_PATH"
 MAX_CRD_FILE_BYTES = 32 * 1024 * 1024

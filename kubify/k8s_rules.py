@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from kubify import k8s_names
 from kubify.diagnostics import Severity
-from kubify.policy import Container, PodTemplate, Subject, as_dict, as_list, containers
+from kubify.k8s_objects import Container, PodTemplate, Subject, as_dict, as_list, containers
 
 MESSAGE_LIMIT = 160
 

@@ -21,25 +21,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from kubify.diagnostics import Diagnostic, Severity
 from kubify.k8s_names import map_selector_matches, selector_matches
+from kubify.k8s_objects import Container, Subject, as_dict, as_list, containers
 from kubify.signals.secrets import looks_secret
 
 ALLOW_ANNOTATION = "kubify.dev/allow"
-CONTAINER_GROUPS = ("initContainers", "containers", "ephemeralContainers")
-
-#: Where each workload kind keeps its pod template (metadata path, spec path).
-_POD_PATHS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "Pod": (("metadata",), ("spec",)),
-    "PodTemplate": (("template", "metadata"), ("template", "spec")),
-    **dict.fromkeys(("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"),
-                    (("spec", "template", "metadata"), ("spec", "template", "spec"))),
-    "CronJob": (("spec", "jobTemplate", "spec", "template", "metadata"),
-                ("spec", "jobTemplate", "spec", "template", "spec")),
-}
 _SERVICE_WORKLOADS = frozenset({"Deployment", "StatefulSet"})
 _NAMESPACED = frozenset({
     "Pod", "PodTemplate", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job",
@@ -93,122 +82,9 @@ _DEPRECATED: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
-def as_dict(value: Any) -> dict[str, Any]:
-    """``value`` if it is a mapping, else ``{}``: rules read untrusted shapes without raising."""
-    return value if isinstance(value, dict) else {}
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-@dataclass(frozen=True)
-class PodTemplate:
-    """One pod spec inside an object, with the JSON path it lives at."""
-
-    path: str
-    spec: dict[str, Any]
-    metadata_path: str
-    metadata: dict[str, Any]
-
-    @property
-    def labels(self) -> dict[str, Any]:
-        return as_dict(self.metadata.get("labels"))
-
-    @property
-    def security(self) -> dict[str, Any]:
-        return as_dict(self.spec.get("securityContext"))
-
-    @property
-    def windows(self) -> bool:
-        return as_dict(self.spec.get("os")).get("name") == "windows"
-
-
-@dataclass(frozen=True)
-class Container:
-    path: str
-    spec: dict[str, Any]
-    group: str
-
-    @property
-    def name(self) -> str:
-        name = self.spec.get("name")
-        return name if isinstance(name, str) else "?"
-
-    @property
-    def security(self) -> dict[str, Any]:
-        return as_dict(self.spec.get("securityContext"))
-
-
-def pod_templates(obj: Any) -> list[PodTemplate]:
-    """The pod spec of a Pod or of a workload's template (CronJob: its Job's template)."""
-    if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str) or obj["kind"] not in _POD_PATHS:
-        return []
-    meta_path, spec_path = _POD_PATHS[obj["kind"]]
-    spec = _dig(obj, spec_path)
-    if not isinstance(spec, dict):
-        return []
-    return [PodTemplate("$." + ".".join(spec_path), spec, "$." + ".".join(meta_path),
-                        as_dict(_dig(obj, meta_path)))]
-
-
-def containers(pod: PodTemplate, groups: Sequence[str] = CONTAINER_GROUPS) -> Iterator[Container]:
-    for group in groups:
-        for index, container in enumerate(as_list(pod.spec.get(group))):
-            if isinstance(container, dict):
-                yield Container(f"{pod.path}.{group}[{index}]", container, group)
-
-
 def _one_of(value: Any, allowed: frozenset[str]) -> bool:
     """Set membership that tolerates unhashable junk from untrusted manifests."""
     return isinstance(value, str) and value in allowed
-
-
-def _dig(obj: Any, path: Sequence[str]) -> Any:
-    for key in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(key)
-    return obj
-
-
-@dataclass(frozen=True)
-class Subject:
-    """One object under check, where it came from, and the facts rules ask about."""
-
-    source: str
-    obj: dict[str, Any]
-    line: int | None = None
-
-    @cached_property
-    def kind(self) -> str:
-        kind = self.obj.get("kind")
-        return kind if isinstance(kind, str) else ""
-
-    @cached_property
-    def name(self) -> str:
-        name = as_dict(self.obj.get("metadata")).get("name")
-        return name if isinstance(name, str) else "<unnamed>"
-
-    @cached_property
-    def namespace(self) -> str | None:
-        namespace = as_dict(self.obj.get("metadata")).get("namespace")
-        return namespace if isinstance(namespace, str) and namespace else None
-
-    @cached_property
-    def pods(self) -> list[PodTemplate]:
-        return pod_templates(self.obj)
-
-    @cached_property
-    def allowed(self) -> frozenset[str]:
-        annotations = as_dict(as_dict(self.obj.get("metadata")).get("annotations"))
-        value = annotations.get(ALLOW_ANNOTATION)
-        if not isinstance(value, str):
-            return frozenset()
-        return frozenset(item.strip() for item in value.split(",") if item.strip())
-
-    def same_namespace(self, other: Subject) -> bool:
-        return self.namespace == other.namespace
 
 
 @dataclass(frozen=True)
@@ -635,12 +511,21 @@ def check_policy(objects: Sequence[Subject], *, allow: Collection[str] = ()) -> 
     """
     diagnostics = [_unknown_rule(rule_id, None) for rule_id in sorted(set(allow) - RULE_IDS)]
     for subject in objects:
-        diagnostics += [_unknown_rule(rule_id, subject) for rule_id in sorted(subject.allowed - RULE_IDS)]
+        diagnostics += [_unknown_rule(rule_id, subject) for rule_id in sorted(_allowed(subject) - RULE_IDS)]
         for rule in RULES:
-            if rule.id in allow or rule.id in subject.allowed:
+            if rule.id in allow or rule.id in _allowed(subject):
                 continue
             diagnostics += [_diagnostic(rule, subject, finding) for finding in rule.check(subject, objects)]
     return diagnostics
+
+
+def _allowed(subject: Subject) -> frozenset[str]:
+    """Rule ids listed in the object's ``kubify.dev/allow`` annotation."""
+    annotations = as_dict(as_dict(subject.obj.get("metadata")).get("annotations"))
+    value = annotations.get(ALLOW_ANNOTATION)
+    if not isinstance(value, str):
+        return frozenset()
+    return frozenset(item.strip() for item in value.split(",") if item.strip())
 
 
 def _diagnostic(rule: Rule, subject: Subject, finding: Finding) -> Diagnostic:

@@ -31,8 +31,9 @@ from referencing.exceptions import Unresolvable
 
 from kubify import crd_schemas
 from kubify.diagnostics import Diagnostic
+from kubify.k8s_objects import Subject, as_dict, as_list
 from kubify.k8s_rules import Problem, server_problems, shorten
-from kubify.policy import Subject, as_dict, as_list, check_policy
+from kubify.policy import check_policy
 
 DEFAULT_KUBERNETES_VERSION = "1.35"
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from kubify.diagnostics import Diagnostic
-from kubify.policy import ALLOW_ANNOTATION, RULE_IDS, RULES, Subject, check_policy
+from kubify.k8s_objects import Subject
+from kubify.policy import ALLOW_ANNOTATION, RULE_IDS, RULES, check_policy
 from kubify.verify import verify_objects
 
 Objects = list[dict[str, Any]]
