@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from kubify.analyzers.base import Analysis, Detection
-from kubify.analyzers.go.facts import Site
-from kubify.analyzers.go.modules import MAX_GO_FILES_PER_MODULE, GoIndex, Module, go_visible, tooling
-from kubify.analyzers.go.program import Draft, Program, describe_program
+from kubify.analyzers.go.draft import Draft
+from kubify.analyzers.go.modules import MAX_GO_FILES_PER_MODULE, GoIndex, Module, go_visible, normalize, tooling
+from kubify.analyzers.go.program import Program, describe_program
+from kubify.analyzers.go.records import Site
 
 from kubify.diagnostics import Diagnostic, FileProblem, info, warning
 from kubify.ir import Build, Component, EnvVar, Evidence, Migration, Run
@@ -59,7 +60,7 @@ class GoAnalyzer:
         return sorted(detections, key=lambda d: d.root)
 
     def analyze(self, inventory: Inventory, detection: Detection) -> Analysis:
-        index = GoIndex(inventory)
+        index = GoIndex(inventory, detection.root)
         module = index.module(detection.root)
         notes: list[Diagnostic] = list(module.modfile.diagnostics if module.modfile else ())
         notes += _workspace_notes(index, module)
@@ -192,29 +193,38 @@ def _library(base: Draft, module: Module) -> Component:
 
 # --- programs -----------------------------------------------------------------------------
 
-def _build_context(index: GoIndex, module: Module) -> str:
-    """The module root, or the workspace root when go.work or local replaces reach outside it."""
+def _build_context(index: GoIndex, module: Module) -> tuple[str, bool]:
+    """The build context and whether it is a go.work root.
+
+    The module root, unless a go.work lists the module (the workspace root) or a local
+    ``replace`` points outside it (the directory holding both).
+    """
     for work, dirs in index.workspaces:
         if module.root in dirs:
-            return posixpath.dirname(work.file) or "."
+            return posixpath.dirname(work.file) or ".", True
     context = module.root
     for replacement in module.modfile.replaces if module.modfile else ():
-        target = posixpath.normpath(posixpath.join(module.root, replacement.new_path)) if replacement.local else None
-        if target and not target.startswith(".."):
-            context = posixpath.commonpath([context if context != "." else "", target]) or "."
-    return context or "."
+        target = normalize(module.root, replacement.new_path) if replacement.local else None
+        if target is not None and index.inventory.has_dir(target):
+            common = posixpath.commonpath([p for p in (context, target) if p != "."] or ["."])
+            context = common if context != "." and target != "." and common else "."
+    return context, False
 
 
-def _program(index: GoIndex, base: Draft, module: Module, main: str, *, name: str, context: str) -> Component:
+def _program(index: GoIndex, base: Draft, module: Module, main: str, *, name: str,
+             context: tuple[str, bool]) -> Component:
     draft = base.copy()
     program: Program = describe_program(index, main, draft)
-    package = "./" + relative_to(main, context) if main != context else "."
+    directory, workspace = context
+    build_root = directory if workspace else module.root
+    package = "./" + relative_to(main, build_root) if main != build_root else "."
+    enter = "" if build_root == directory else f"cd {relative_to(module.root, directory)} && "
     manifest = Site(module.modfile.file, 1) if module.modfile else program.run_site
     flags = "" if program.cgo else "CGO_ENABLED=0 "
     build = Build(
-        context=context, generated=True, base_image=draft.image, args={"MAIN_PACKAGE": package},
-        install=("go mod download",),
-        build=(f"{flags}go build -trimpath -ldflags='-s -w' -o /out/{name} {package}",),
+        context=directory, generated=True, base_image=draft.image, args={"MAIN_PACKAGE": package},
+        install=(f"{enter}go mod download",),
+        build=(f"{enter}{flags}go build -trimpath -ldflags='-s -w' -o /out/{name} {package}",),
     )
     draft.set("build", build, "go.build.generated", manifest, 0.5, shown=f"{draft.image}: {build.build[0]}")
     if program.cgo is not None:

@@ -126,6 +126,19 @@ def parse_modfile(text: str, rel: str) -> ModFile:
     return ModFile(file=rel, diagnostics=tuple(notes))
 
 
+def module_path(text: str) -> str | None:
+    """Just the module path of a go.mod, without a full parse (``modfile.ModulePath`` in Go)."""
+    for raw in text.splitlines():
+        line = raw.split("//", 1)[0].strip()
+        if not line.startswith("module") or len(line) == len("module") or not line[6].isspace():
+            continue
+        value = line[6:].strip()
+        if value[:1] in "\"`":
+            value = value[1:-1] if len(value) >= 2 and value[-1] == value[0] else ""
+        return value or None
+    return None
+
+
 def _recover(problem: UnexpectedInput, lines: list[str]) -> bool:
     """Make the next attempt progress: drop the bad line, or close a block left open at EOF."""
     if isinstance(problem, UnexpectedEOF) or (isinstance(problem, UnexpectedToken) and problem.token.type == "$END"):

@@ -14,8 +14,9 @@ from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
 
-from kubify.analyzers.go.facts import PackageFacts, package_facts
-from kubify.analyzers.go.gomod import ModFile, parse_modfile
+from kubify.analyzers.go.facts import package_facts
+from kubify.analyzers.go.gomod import ModFile, module_path, parse_modfile
+from kubify.analyzers.go.records import PackageFacts
 from kubify.analyzers.go.source import GoFile, parse_go
 
 from kubify.diagnostics import Diagnostic, FileProblem
@@ -69,8 +70,10 @@ def normalize(base: str, relative: str) -> str | None:
 class GoIndex:
     """The Go view of one inventory: parsed manifests, package files and facts, all cached."""
 
-    def __init__(self, inventory: Inventory) -> None:
+    def __init__(self, inventory: Inventory, focus: str = ".") -> None:
         self.inventory = inventory
+        #: The module being analyzed: its local ``replace`` directives map imports to directories.
+        self.focus = focus
         self._modfiles: dict[str, ModFile] = {}
         self._files: dict[str, list[GoFile]] = {}
         self._facts: dict[str, PackageFacts] = {}
@@ -119,17 +122,20 @@ class GoIndex:
 
     @cached_property
     def module_paths(self) -> dict[str, str]:
-        """Module path → directory, from every go.mod, go.work ``use`` and local ``replace``."""
+        """Module path → directory, from every go.mod and the focus module's local ``replace`` lines."""
         paths: dict[str, str] = {}
         for root in self.module_roots:
-            modfile = self.modfile(join(root, "go.mod"))
-            if modfile.module:
-                paths.setdefault(modfile.module.text, root)
-        for root in self.module_roots:
-            for replacement in self.modfile(join(root, "go.mod")).replaces:
-                target = normalize(root, replacement.new_path) if replacement.local else None
-                if target is not None and target in self.module_roots:
-                    paths.setdefault(replacement.old_path, target)
+            try:
+                path = module_path(self.inventory.text(join(root, "go.mod")))
+            except FileProblem:
+                continue
+            if path:
+                paths.setdefault(path, root)
+        focus = join(self.focus, "go.mod")
+        for replacement in self.modfile(focus).replaces if self.inventory.has(focus) else ():
+            target = normalize(self.focus, replacement.new_path) if replacement.local else None
+            if target is not None and target in self.module_roots:
+                paths[replacement.old_path] = target
         return paths
 
     def owner(self, directory: str) -> str | None:

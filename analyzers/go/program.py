@@ -2,81 +2,36 @@
 
 The facts of every package in the main package's import closure are weighed here:
 listeners become ports (through :mod:`.resolve`), the kind follows from what the program
-does (listens → service; consumes a queue → worker; parses subcommands → cli), and
-routes, metrics handlers, env reads and driver imports fill the rest. :class:`Draft`
-collects each value together with the :class:`~kubify.ir.Evidence` that supports it.
+does (listens → service; runs a controller manager or consumes a queue → worker; parses
+subcommands → cli), and routes, metrics handlers, env reads and driver imports fill the
+rest, each with the site it came from.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from kubify.analyzers.go.facts import FRAMEWORKS, HEALTH_NAMES, SERVICES, PackageFacts, Site
+from kubify.analyzers.go.catalog import FRAMEWORKS, HEALTH_NAMES, NET_HTTP_ROUTERS, SERVICES
+from kubify.analyzers.go.configs import config_port
+from kubify.analyzers.go.draft import Draft
 from kubify.analyzers.go.modules import GoIndex
+from kubify.analyzers.go.records import Listener, PackageFacts, Site
 from kubify.analyzers.go.resolve import Resolver
 
-from kubify.ir import Component, Dependency, EnvVar, Evidence, Health, Metrics, Port
-from kubify.signals.secrets import looks_secret
+from kubify.ir import EnvVar, Health, Metrics, Port
 
-#: A port the debug server (net/http/pprof) conventionally uses: never the primary port.
+#: The debug server (net/http/pprof) conventionally listens here: never the primary port.
 DEBUG_PORTS = frozenset({6060})
+#: Listener kinds in the order their ports are listed (the first is the component's main port).
+_KIND_ORDER = {"http": 0, "grpc": 1, "metrics": 2, "probe": 3}
+_SERVING_KINDS = frozenset({"http", "grpc"})
 _FALLBACK_PORT = {"grpc": 50051}
+#: A port found this confidently makes the guesses next to it noise.
+_RESOLVED = 0.6
 _WEB_FRAMEWORKS = frozenset(name for _prefix, name in FRAMEWORKS)
-
-
-@dataclass
-class Draft:
-    """Field values of a component being built, with their evidence."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    evidence: list[Evidence] = field(default_factory=list)
-    env: dict[str, EnvVar] = field(default_factory=dict)
-    depends: dict[str, Dependency] = field(default_factory=dict)
-    image: str = "golang:1"
-    env_confidence: dict[str, float] = field(default_factory=dict)
-
-    def set(self, name: str, value: Any, rule: str, at: Site | None, confidence: float, *,
-            shown: str | None = None) -> None:
-        self.values[name] = value
-        self.note(name, shown if shown is not None else str(value), rule, at, confidence)
-
-    def note(self, name: str, value: str, rule: str, at: Site | None, confidence: float) -> None:
-        self.evidence.append(Evidence(field=name, value=value, rule=rule, file=at.file if at else None,
-                                      line=at.line if at else None, confidence=confidence))
-
-    def add_env(self, var: EnvVar, rule: str, at: Site | None, confidence: float) -> None:
-        """Add an env var (secrets never keep a value); a later read may fill a missing default."""
-        secret = var.secret or looks_secret(var.name, var.default)
-        if confidence > self.env_confidence.get(var.name, 0.0):
-            self.env_confidence[var.name] = confidence
-            self.note("env", var.name, rule, at, confidence)
-        known = self.env.get(var.name)
-        if known is None:
-            self.env[var.name] = EnvVar(name=var.name, default=None if secret else var.default, secret=secret,
-                                        required=var.required)
-            return
-        secret = secret or known.secret
-        default = None if secret else (known.default if known.default is not None else var.default)
-        self.env[var.name] = EnvVar(name=var.name, default=default, secret=secret,
-                                    required=known.required or var.required)
-
-    def add_dependency(self, service: str, rule: str, at: Site, confidence: float) -> None:
-        if service not in self.depends:
-            self.depends[service] = Dependency(service=service)
-            self.note("depends_on", service, rule, at, confidence)
-
-    def copy(self) -> Draft:
-        return Draft(dict(self.values), list(self.evidence), dict(self.env), dict(self.depends), self.image,
-                     dict(self.env_confidence))
-
-    def component(self, name: str, path: str) -> Component:
-        return Component(
-            name=name, path=path, analyzer="go", **self.values,
-            env=tuple(self.env[k] for k in sorted(self.env)),
-            depends_on=tuple(self.depends[k] for k in sorted(self.depends)),
-            evidence=tuple(self.evidence),
-        )
+#: Subcommand names that start the long-running process of a cobra/urfave program.
+_SERVE_WORDS = {"service": ("serve", "server", "start", "run", "api", "web", "http", "daemon", "grpc"),
+                "worker": ("worker", "work", "consume", "consumer", "start", "run", "daemon")}
 
 
 @dataclass(frozen=True)
@@ -89,9 +44,10 @@ class Program:
 
 
 @dataclass(frozen=True)
-class _PortFinding:
+class _Finding:
     port: int
     kind: str
+    framework: str
     confidence: float
     rule: str
     site: Site
@@ -104,12 +60,12 @@ def describe_program(index: GoIndex, main: str, draft: Draft) -> Program:
     closure = [index.facts(directory) for directory in index.closure(main)]
     main_site = next((Site(f.rel, f.main_line) for f in index.files(main)
                       if f.main_line is not None and f.package == "main"), Site(main, 1))
+    findings = _ports(index, main, closure)
     framework = _framework(closure)
-    findings = _ports(closure)
     kind = _kind(draft, closure, findings, framework, main_site)
     if framework is not None:
-        name, site, confidence = framework
-        draft.set("framework", name, f"go.framework.{name.replace('/', '-')}", site, confidence)
+        name, at, confidence = framework
+        draft.set("framework", name, f"go.framework.{name.replace('/', '-')}", at, confidence)
     for facts in closure:
         for read in facts.env:
             draft.add_env(EnvVar(name=read.name, default=read.default, required=read.required), read.rule,
@@ -120,9 +76,7 @@ def describe_program(index: GoIndex, main: str, draft: Draft) -> Program:
         _set_metrics(draft, closure, findings)
         _set_dependencies(draft, closure)
     cgo = next((f.cgo for f in closure if f.cgo is not None), None)
-    listens_in_main = any(closure[0].listeners) if closure else False
-    serve = _serve_command(closure) if kind == "service" and not listens_in_main and any(
-        f.cli for f in closure) else None
+    serve = _subcommand(closure, kind)
     if serve is not None:
         return Program(run_site=serve[1], cgo=cgo, run_args=(serve[0],))
     return Program(run_site=main_site, cgo=cgo)
@@ -130,12 +84,13 @@ def describe_program(index: GoIndex, main: str, draft: Draft) -> Program:
 
 def _framework(closure: list[PackageFacts]) -> tuple[str, Site, float] | None:
     """The web framework the program imports, else grpc when it builds a server, else net/http."""
+    listening = {listener.framework for f in closure for listener in f.listeners}
     for prefix, name in FRAMEWORKS:
         for facts in closure:
-            site = facts.imported(prefix)
-            if site is not None:
-                listens = any(listener.framework == name for f in closure for listener in f.listeners)
-                return name, site, 0.9 if listens else 0.7
+            at = facts.imported(prefix)
+            if at is not None:
+                listens = name in listening or (name in NET_HTTP_ROUTERS and "net/http" in listening)
+                return name, at, 0.9 if listens else 0.7
     grpc = next((f.grpc_server for f in closure if f.grpc_server is not None), None)
     if grpc is not None:
         return "grpc", grpc, 0.9
@@ -143,63 +98,65 @@ def _framework(closure: list[PackageFacts]) -> tuple[str, Site, float] | None:
     return ("net/http", http.site, 0.9) if http is not None else None
 
 
-def _ports(closure: list[PackageFacts]) -> list[_PortFinding]:
-    """One finding per distinct port, the main package's listeners first, debug ports last."""
+# --- ports ------------------------------------------------------------------------------------
+
+def _ports(index: GoIndex, main: str, closure: list[PackageFacts]) -> list[_Finding]:
+    """One finding per distinct port, most useful first; guesses only when nothing was resolved."""
     grpc = any(f.grpc_server is not None for f in closure)
-    findings: dict[int, _PortFinding] = {}
+    findings: dict[int, _Finding] = {}
     for facts in closure:
         resolver = Resolver(facts, closure)
         for listener in facts.listeners:
             kind = ("grpc" if grpc else "http") if listener.kind == "tcp" else listener.kind
-            value = resolver.resolve(listener.address, listener.site) if listener.address else None
-            rule = f"go.{listener.framework.replace('/', '-')}.listen"
-            if value is not None and value.port is not None:
-                finding = _PortFinding(value.port, kind, 0.8 if value.flag else 0.9, rule, listener.site,
-                                       value.port_site, value.env)
-            elif listener.default_port is not None and listener.address is None:
-                env = "PORT" if listener.framework == "gin" else None
-                finding = _PortFinding(listener.default_port, kind, 0.5, f"{rule}-default-port", listener.site,
-                                       None, env)
-            else:
-                env = value.env if value is not None else None
-                port = _FALLBACK_PORT.get(kind, 8080)
-                finding = _PortFinding(port, kind, 0.5 if env else 0.3, f"{rule}-unresolved", listener.site, None,
-                                       env)
+            finding = _finding(index, main, closure, resolver, listener=listener, kind=kind)
             known = findings.get(finding.port)
-            if known is None or (finding.confidence > known.confidence):
+            if known is None or finding.confidence > known.confidence:
                 findings[finding.port] = finding
-    return sorted(findings.values(), key=lambda f: (f.port in DEBUG_PORTS, -f.confidence, _order(closure, f)))
+    kept = list(findings.values())
+    if any(f.confidence >= _RESOLVED and f.kind in _SERVING_KINDS for f in kept):
+        kept = [f for f in kept if f.confidence >= _RESOLVED or f.kind not in _SERVING_KINDS]
+    order = {f.site: i for i, f in enumerate(kept)}
+    return sorted(kept, key=lambda f: (f.port in DEBUG_PORTS, _KIND_ORDER.get(f.kind, 9), -f.confidence,
+                                       order[f.site]))
 
 
-def _order(closure: list[PackageFacts], finding: _PortFinding) -> tuple[int, str, int]:
-    package = next((i for i, f in enumerate(closure) if any(lst.site == finding.site for lst in f.listeners)), 0)
-    return package, finding.site.file, finding.site.line
+def _finding(index: GoIndex, main: str, closure: list[PackageFacts], resolver: Resolver, *, listener: Listener,
+             kind: str) -> _Finding:
+    rule = f"go.{listener.framework.replace('/', '-')}.listen"
+    value = resolver.resolve(listener.address, listener.site) if listener.address else None
+    if value is not None and value.port is not None:
+        return _Finding(value.port, kind, listener.framework, 0.8 if value.flag else 0.9, rule, listener.site,
+                        value.port_site, value.env)
+    if listener.config is not None:
+        configured = config_port(index.inventory, main, index.owner(main) or ".", listener.config)
+        if configured is not None:
+            port, at = configured
+            return _Finding(port, kind, listener.framework, 0.9, f"go.{listener.config}.config-port", listener.site,
+                            at, None)
+    if (listener.address is not None or listener.default_port is None) and (flag := _listen_flag(closure)):
+        port, env, at = flag
+        return _Finding(port, kind, listener.framework, 0.6, "go.flag.listen-default", listener.site, at, env)
+    if listener.default_port is not None:
+        env = "PORT" if listener.framework == "gin" and listener.address is None else None
+        return _Finding(listener.default_port, kind, listener.framework, 0.5, f"{rule}-default-port", listener.site,
+                        None, env)
+    env = value.env if value is not None else None
+    return _Finding(_FALLBACK_PORT.get(kind, 8080), kind, listener.framework, 0.5 if env else 0.3,
+                    f"{rule}-unresolved", listener.site, None, env)
 
 
-def _kind(draft: Draft, closure: list[PackageFacts], findings: list[_PortFinding],
-          framework: tuple[str, Site, float] | None, main_site: Site) -> str:
-    consumer = next((site for f in closure for site in f.consumers), None)
-    cli = next((site for f in closure for site in f.cli), None)
-    daemon = next((f.daemon for f in closure if f.daemon is not None), None)
-    grpc = next((f.grpc_server for f in closure if f.grpc_server is not None), None)
-    choices: list[tuple[bool, str, str, Site | None, float]] = [
-        (bool(findings), "service", "go.kind.listener", findings[0].site if findings else None, 0.7),
-        (grpc is not None, "service", "go.kind.grpc-server", grpc, 0.6),
-        (consumer is not None, "worker", "go.kind.consumer", consumer, 0.6),
-        (framework is not None and framework[0] in _WEB_FRAMEWORKS, "service", "go.kind.web-framework",
-         framework[1] if framework else None, 0.5),
-        (cli is not None, "cli", "go.kind.command-line", cli, 0.5),
-        (daemon is not None, "worker", "go.kind.ticker-loop", daemon, 0.4),
-    ]
-    for matched, kind, rule, site, confidence in choices:
-        if matched and site is not None:
-            draft.set("kind", kind, rule, site, confidence)
-            return kind
-    draft.set("kind", "cli", "go.kind.no-listener", main_site, 0.3)
-    return "cli"
+def _listen_flag(closure: list[PackageFacts]) -> tuple[int, str | None, Site] | None:
+    """The first ``--listen-address``-like flag (main package first) whose default is a port."""
+    for facts in closure:
+        resolver = Resolver(facts, closure)
+        for flag in facts.listen_flags:
+            value = resolver.resolve(flag.default, flag.site)
+            if value.port is not None:
+                return value.port, value.env, flag.site
+    return None
 
 
-def _set_ports(draft: Draft, findings: list[_PortFinding]) -> None:
+def _set_ports(draft: Draft, findings: list[_Finding]) -> None:
     if not findings:
         return
     ports: list[Port] = []
@@ -215,18 +172,65 @@ def _set_ports(draft: Draft, findings: list[_PortFinding]) -> None:
     draft.values["ports"] = tuple(ports)
 
 
-def _set_health(draft: Draft, closure: list[PackageFacts], findings: list[_PortFinding]) -> None:
-    routes = [(path, site) for f in closure for path, site in f.routes if _health_rank(path) is not None]
-    http = next((f.port for f in findings if f.kind == "http"), None)
-    grpc = next((f.port for f in findings if f.kind == "grpc"), None)
+# --- kind -------------------------------------------------------------------------------------
+
+def _kind(draft: Draft, closure: list[PackageFacts], findings: list[_Finding],
+          framework: tuple[str, Site, float] | None, main_site: Site) -> str:
+    serving = next((f for f in findings if f.kind in _SERVING_KINDS), None)
+    grpc = next((f.grpc_server for f in closure if f.grpc_server is not None), None)
+    controller = next((f.controller for f in closure if f.controller is not None), None)
+    consumer = next((at for f in closure for at in f.consumers), None)
+    web = framework[1] if framework is not None and framework[0] in _WEB_FRAMEWORKS else None
+    cli = next((at for f in closure for at in f.cli), None)
+    daemon = next((f.daemon for f in closure if f.daemon is not None), None)
+    choices: list[tuple[str, str, Site | None, float]] = [
+        ("service", "go.kind.listener", serving.site if serving else None, 0.7),
+        ("service", "go.kind.grpc-server", grpc, 0.6),
+        ("worker", "go.kind.controller-manager", controller, 0.7),
+        ("worker", "go.kind.consumer", consumer, 0.6),
+        ("service", "go.kind.listener", findings[0].site if findings else None, 0.5),
+        ("service", "go.kind.web-framework", web, 0.5),
+        ("cli", "go.kind.command-line", cli, 0.5),
+        ("worker", "go.kind.ticker-loop", daemon, 0.4),
+    ]
+    for kind, rule, at, confidence in choices:
+        if at is not None:
+            draft.set("kind", kind, rule, at, confidence)
+            return kind
+    draft.set("kind", "cli", "go.kind.no-listener", main_site, 0.3)
+    return "cli"
+
+
+def _subcommand(closure: list[PackageFacts], kind: str) -> tuple[str, Site] | None:
+    """The cobra/urfave subcommand that starts a service or worker whose main package does not."""
+    if kind not in _SERVE_WORDS or not closure or closure[0].listeners or closure[0].consumers:
+        return None
+    if not any(f.cli for f in closure):
+        return None
+    words = _SERVE_WORDS[kind]
+    commands = [(word, at) for f in closure for word, at in f.serve_commands if word in words]
+    return min(commands, key=lambda c: words.index(c[0])) if commands else None
+
+
+# --- health, metrics, dependencies ----------------------------------------------------------
+
+def _set_health(draft: Draft, closure: list[PackageFacts], findings: list[_Finding]) -> None:
+    routes = [(path, at) for f in closure for path, at in f.routes if _health_rank(path) is not None]
+    http = next((f for f in findings if f.kind == "http"), None)
+    probe = next((f for f in findings if f.kind == "probe"), None)
+    grpc = next((f for f in findings if f.kind == "grpc"), None)
     if routes and http is not None:
-        path, site = min(routes, key=lambda r: (_health_rank(r[0]), r[1].file, r[1].line))
-        draft.set("health", Health(type="http", path=path, port=http), "go.health.route", site, 0.8, shown=path)
+        path, at = min(routes, key=lambda r: (_health_rank(r[0]), r[1].file, r[1].line))
+        draft.set("health", Health(type="http", path=path, port=http.port), "go.health.route", at, 0.8, shown=path)
+        return
+    if probe is not None:
+        draft.set("health", Health(type="http", path="/healthz", port=probe.port), "go.health.controller-runtime",
+                  probe.site, 0.8, shown="/healthz")
         return
     health = next((f.grpc_health for f in closure if f.grpc_health is not None), None)
     if health is not None and grpc is not None:
-        draft.set("health", Health(type="grpc", port=grpc), "go.health.grpc-health-v1", health, 0.8,
-                  shown=f"grpc:{grpc}")
+        draft.set("health", Health(type="grpc", port=grpc.port), "go.health.grpc-health-v1", health, 0.8,
+                  shown=f"grpc:{grpc.port}")
 
 
 def _health_rank(path: str) -> int | None:
@@ -234,24 +238,22 @@ def _health_rank(path: str) -> int | None:
     return HEALTH_NAMES.index(last) if last in HEALTH_NAMES else None
 
 
-def _set_metrics(draft: Draft, closure: list[PackageFacts], findings: list[_PortFinding]) -> None:
-    found = next((m for f in closure for m in f.metrics), None)
-    if found is None:
-        return
-    path, site = found
-    http = next((f.port for f in findings if f.kind == "http"), None)
-    draft.set("metrics", Metrics(path=path, port=http), "go.metrics.promhttp", site, 0.8, shown=path)
+def _set_metrics(draft: Draft, closure: list[PackageFacts], findings: list[_Finding]) -> None:
+    handler = next((m for f in closure for m in f.metrics), None)
+    listener = next((f for f in findings if f.kind == "metrics"), None)
+    http = next((f for f in findings if f.kind == "http"), None)
+    port = listener.port if listener is not None else http.port if http is not None else None
+    if handler is not None:
+        path, at = handler
+        draft.set("metrics", Metrics(path=path, port=port), "go.metrics.promhttp", at, 0.8, shown=path)
+    elif listener is not None:
+        draft.set("metrics", Metrics(path="/metrics", port=port), "go.metrics.listener", listener.site, 0.7,
+                  shown="/metrics")
 
 
 def _set_dependencies(draft: Draft, closure: list[PackageFacts]) -> None:
     for facts in closure:
-        for imported, site in facts.imports:
+        for imported, at in facts.imports:
             for prefix, service in SERVICES:
                 if imported == prefix or imported.startswith(prefix + "/"):
-                    rule = "go.dependency." + prefix.rsplit("/", 1)[-1].lower()
-                    draft.add_dependency(service, rule, site, 0.9)
-
-
-def _serve_command(closure: list[PackageFacts]) -> tuple[str, Site] | None:
-    """A cobra/urfave ``serve`` subcommand: the service only listens when started with it."""
-    return next((command for f in closure for command in f.serve_commands), None)
+                    draft.add_dependency(service, "go.dependency." + prefix.rsplit("/", 1)[-1].lower(), at, 0.9)

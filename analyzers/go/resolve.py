@@ -15,7 +15,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from kubify.analyzers.go.facts import Assignment, PackageFacts, Site
+from kubify.analyzers.go.facts import assigned, field_values
+from kubify.analyzers.go.records import Assignment, PackageFacts, Site
 from kubify.analyzers.go.source import call_args, closing_paren, unquote
 
 MAX_DEPTH = 6
@@ -87,7 +88,7 @@ class Resolver:
             return Resolved(port=port, port_site=site if port else None)
         parts = _split_plus(expression)
         if len(parts) > 1:
-            return self._first(((p, site) for p in parts), depth + 1, seen)
+            return self._concatenation(parts, site, depth + 1, seen)
         call = _CALL.match(expression)
         if call and closing_paren(expression, call.end() - 1) == len(expression) - 1:
             return self._call(call.group(1), expression, call.end() - 1, site, depth=depth, seen=seen)
@@ -104,6 +105,15 @@ class Resolver:
             if result.port is not None and result.env is not None:
                 break
         return result
+
+    def _concatenation(self, parts: list[str], site: Site, depth: int, seen: frozenset[str]) -> Resolved:
+        """``host + ":" + port``: the port and its env var come from the last part that has a port."""
+        values = [self._value(part, site, depth, seen) for part in parts]
+        with_port = [v for v in values if v.port is not None]
+        if with_port:
+            return with_port[-1]
+        with_env = [v for v in values if v.env is not None]
+        return with_env[-1] if with_env else NOTHING
 
     def _call(self, name: str, expression: str, paren: int, site: Site, *, depth: int,
               seen: frozenset[str]) -> Resolved:
@@ -146,7 +156,7 @@ class Resolver:
         key = f"{self.home.directory}:{name}"
         if key in seen:
             return NOTHING
-        candidates = _nearest_first(self.home.assignments.get(name, []), site)
+        candidates = _nearest_first(assigned(self.home, name), site)
         return self._first(((a.expression, a.site) for a in candidates), depth + 1, seen | {key})
 
     def _selector(self, expression: str, site: Site, depth: int, seen: frozenset[str]) -> Resolved:
@@ -156,8 +166,8 @@ class Resolver:
             return NOTHING
         candidates = _nearest_first(self.home.assignments.get(expression, []), site)
         for package in self.closure:
-            candidates += package.assignments.get(name, []) if name[:1].isupper() else []
-            candidates += package.fields.get(name, [])
+            candidates += assigned(package, name) if name[:1].isupper() else []
+            candidates += field_values(package, name)
         return self._first(((a.expression, a.site) for a in candidates), depth + 1, seen | {key})
 
 

@@ -150,6 +150,27 @@ def _scan_call(code: str, open_paren: int, limit: int) -> tuple[list[str], int] 
     return None
 
 
+def expression_at(code: str, start: int, limit: int = 400) -> str:
+    """The expression starting at ``start`` up to the next top-level ``,``, ``;``, newline or closing bracket."""
+    depth, index = 0, start
+    end = min(len(code), start + limit)
+    while index < end:
+        char = code[index]
+        if char in "\"'`":
+            index = _skip_literal(code, index, end)
+            continue
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and char in ",;\n":
+            break
+        index += 1
+    return code[start:index].strip()
+
+
 def braced_body(code: str, open_brace: int, limit: int = 8000) -> str | None:
     """The text between ``{`` at ``open_brace`` and its matching ``}``."""
     depth, index = 0, open_brace
