@@ -120,7 +120,8 @@ class Resolver:
         args = call_args(expression, paren) or []
         first = unquote(args[0]) if args else None
         if name.endswith(("os.Getenv", "os.LookupEnv", "syscall.Getenv")):
-            return Resolved(env=first, env_site=site) if first else NOTHING
+            env = first or (self._constant(args[0]) if args else None)
+            return Resolved(env=env, env_site=site) if env else NOTHING
         if name == "fmt.Sprintf" and args:
             fixed = port_in(re.sub(r"%[-+# 0-9.]*[a-zA-Z]", "", first or ""))
             if fixed is not None:
@@ -143,6 +144,12 @@ class Resolver:
             fallback = self._value(args[1], site, depth + 1, seen) if len(args) > 1 else NOTHING
             return Resolved(env=first, env_site=site).fill(fallback)
         return NOTHING
+
+    def _constant(self, name: str) -> str | None:
+        """The string a package-level constant holds (``os.Getenv(envPort)``)."""
+        if not _IDENTIFIER.match(name):
+            return None
+        return next((v for a in assigned(self.home, name) if (v := unquote(a.expression))), None)
 
     def _viper(self, key: str, site: Site, depth: int, seen: frozenset[str]) -> Resolved:
         env = next((p.viper_env[key] for p in self.closure if key in p.viper_env), None)

@@ -316,6 +316,84 @@ def test_tooling_modules_are_not_detected(tmp_path: Path) -> None:
     assert [d.root for d in ANALYZER.detect(scan(root))] == ["."]
 
 
+def test_controller_runtime_manager_is_a_worker_with_probe_and_metrics_ports(tmp_path: Path) -> None:
+    main = ('package main\nimport (\n"flag"\nctrl "sigs.k8s.io/controller-runtime"\n'
+            'metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"\n)\nfunc main() {\n'
+            'var metricsAddr, probeAddr string\n'
+            'flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "metrics")\n'
+            'flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "probes")\nflag.Parse()\n'
+            'mgr, _ := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{\n'
+            '\tMetrics: metricsserver.Options{BindAddress: metricsAddr},\n\tHealthProbeBindAddress: probeAddr,\n})\n'
+            'mgr.Start(ctrl.SetupSignalHandler())\n}\n')
+    operator = single(tmp_path, main)
+    assert operator.kind == "worker"
+    assert operator.ports == (Port(port=8080, name="metrics"), Port(port=8081, name="probe"))
+    assert operator.health == Health(type="http", path="/healthz", port=8081)
+    assert operator.metrics is not None and operator.metrics.port == 8080
+
+
+def test_consumer_with_a_metrics_endpoint_stays_a_worker(tmp_path: Path) -> None:
+    main = ('package main\nimport (\n"net/http"\n"github.com/prometheus/client_golang/prometheus/promhttp"\n'
+            '"github.com/segmentio/kafka-go"\n)\nfunc main() {\n'
+            'go http.ListenAndServe(":2112", promhttp.Handler())\n'
+            'r := kafka.NewReader(kafka.ReaderConfig{Topic: "t"})\nfor {\nr.ReadMessage(ctx)\n}\n}\n')
+    worker = single(tmp_path, main)
+    assert worker.kind == "worker"
+    assert worker.ports == (Port(port=2112, name="metrics"),)
+    assert worker.metrics is not None and worker.metrics.port == 2112
+
+
+def test_exporter_listen_address_comes_from_the_flag_default(tmp_path: Path) -> None:
+    main = ('package main\nimport (\n"net/http"\n"github.com/alecthomas/kingpin/v2"\n'
+            '"github.com/prometheus/exporter-toolkit/web"\n"github.com/prometheus/exporter-toolkit/web/kingpinflag"\n'
+            ')\nfunc main() {\nflags := kingpinflag.AddFlags(kingpin.CommandLine, ":9100")\nkingpin.Parse()\n'
+            'web.ListenAndServe(&http.Server{}, flags, nil)\n}\n')
+    exporter = single(tmp_path, main)
+    assert exporter.kind == "service" and exporter.ports == (Port(port=9100, name="http"),)
+    assert exporter.evidence_for("ports")[0].rule == "go.flag.listen-default"
+
+
+def test_go_zero_port_comes_from_the_service_config(tmp_path: Path) -> None:
+    main = ('package main\nimport (\n"flag"\n"github.com/zeromicro/go-zero/core/conf"\n'
+            '"github.com/zeromicro/go-zero/rest"\n)\nvar configFile = flag.String("f", "etc/greet.yaml", "config")\n'
+            'func main() {\nvar c rest.RestConf\nconf.MustLoad(*configFile, &c)\n'
+            'server := rest.MustNewServer(c)\nserver.Start()\n}\n')
+    service = single(tmp_path, main, {"etc/greet.yaml": "Name: greet\nHost: 0.0.0.0\nPort: 8888\nDB:\n  Port: 5432\n"})
+    assert (service.kind, service.framework, service.ports) == ("service", "go-zero", (Port(port=8888, name="http"),))
+    assert ("8888", "etc/greet.yaml", 3) in evidence(service, "ports")
+
+
+def test_concatenated_address_takes_the_env_var_of_the_port_part(tmp_path: Path) -> None:
+    main = ('package main\nimport (\n"net/http"\n"os"\n)\nconst port = "8080"\nconst envPort = "PORT"\n'
+            'func main() {\nsrvPort := port\nif os.Getenv(envPort) != "" {\nsrvPort = os.Getenv(envPort)\n}\n'
+            'addr := os.Getenv("LISTEN_ADDR")\nmustMapEnv(&target, "CATALOG_ADDR")\n'
+            'http.ListenAndServe(addr+":"+srvPort, nil)\n}\n')
+    frontend = single(tmp_path, main)
+    env = {e.name: e for e in frontend.env}
+    assert frontend.ports == (Port(port=8080, name="http"),)
+    assert env["LISTEN_ADDR"].default is None, "the host part is not the port"
+    assert env["PORT"].default == "8080" and "CATALOG_ADDR" in env
+
+
+def test_local_replace_outside_the_module_widens_the_build_context(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, {
+        "services/api/go.mod": "module example.com/api\n\ngo 1.22\n\nrequire example.com/shared v0.0.0\n\n"
+                               "replace example.com/shared => ../../shared\n",
+        "services/api/go.sum": "",
+        "services/api/cmd/api/main.go": 'package main\nimport (\n"net/http"\n"example.com/shared"\n)\n'
+                                        'func main() { http.ListenAndServe(shared.Addr, nil) }\n',
+        "shared/go.mod": "module example.com/shared\n\ngo 1.22\n",
+        "shared/addr.go": 'package shared\n\n// Addr is where every service listens.\nconst Addr = ":9000"\n',
+    })
+    found = components(root)
+    api = found["api"]
+    assert api.build is not None and api.build.context == "."
+    assert api.build.build[0].startswith("cd services/api && CGO_ENABLED=0 go build")
+    assert api.build.args == {"MAIN_PACKAGE": "./cmd/api"}
+    assert api.ports == (Port(port=9000, name="http"),), "resolved in the replaced module"
+    assert found["shared"].kind == "library"
+
+
 # --- units ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "port"), [(":8080", 8080), ("0.0.0.0:80", 80), ("[::]:9090", 9090),
