@@ -10,10 +10,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from kubify import enrich, manifests, merge, overrides, validate, verify
 from kubify.analyzers import registered
@@ -197,5 +196,4 @@ def _lower_options(inference: Inference, options: BuildOptions) -> Any:
 def validate_manifests(paths: Sequence[Path], *, kubernetes_version: str = "1.35") -> list[Diagnostic]:
     """Schema and policy checks of existing manifest files (``kubify validate --manifests``)."""
     loaded, diagnostics = manifests.load_manifest_files([str(p) for p in paths])
-    objects = [(f"{label}:{line}" if line else label, obj) for label, obj, line in loaded]
-    return [*diagnostics, *verify.verify_objects(objects, kubernetes_version=kubernetes_version)]
+    return [*diagnostics, *verify.verify_objects(loaded, kubernetes_version=kubernetes_version)]
