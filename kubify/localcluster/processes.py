@@ -2,10 +2,12 @@
 
 Every component runs in its own process group so that a stop reaches anything it
 spawned. A process left behind would hold ports and etcd's data directory, and would
-outlive the test run, so three nets catch them: ``stop()`` (normal path), an ``atexit``
-hook plus SIGTERM/SIGHUP handlers that turn those signals into ``SystemExit`` (Ctrl-C
-is already ``KeyboardInterrupt``), and, for attached processes, the kernel's
-parent-death signal in case the Python process itself is killed with SIGKILL.
+outlive the test run, so three nets catch them: ``stop()`` (normal path; Ctrl-C is a
+``KeyboardInterrupt`` that unwinds to it), an ``atexit`` hook, and SIGTERM/SIGHUP
+handlers that stop the components and then let the signal end the process as it
+would have. Processes started from the main thread also get the kernel's parent-death
+signal, in case Python itself is killed with SIGKILL (not from other threads: the
+kernel sends it when the starting *thread* exits).
 """
 
 from __future__ import annotations
@@ -26,16 +28,20 @@ from types import FrameType
 _PR_SET_PDEATHSIG = 1
 # Resolved once here, so that the child between fork and exec only makes the syscall.
 _prctl = ctypes.CDLL(None, use_errno=True).prctl
-_live: set[ManagedProcess] = set()
-_lock = threading.Lock()
+# Attached processes still running, in start order (later ones depend on earlier ones).
+_live: dict[ManagedProcess, None] = {}
+# Re-entrant: the signal handler may run while the main thread holds it.
+_lock = threading.RLock()
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)
+def _stop_then_resignal(signum: int, _frame: FrameType | None) -> None:
+    stop_all()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
 
 
 @functools.cache
@@ -45,7 +51,7 @@ def _install_hooks() -> None:
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGHUP):
             if signal.getsignal(signum) is signal.SIG_DFL:
-                signal.signal(signum, _exit_on_signal)
+                signal.signal(signum, _stop_then_resignal)
 
 
 class ManagedProcess:
@@ -77,6 +83,7 @@ class ManagedProcess:
         """Start in a new session; ``detach`` lets it outlive this Python process."""
         if not detach:
             _install_hooks()
+        on_parent_death = not detach and threading.current_thread() is threading.main_thread()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             log.write(f"+ {' '.join(self.argv)}\n".encode())
@@ -90,11 +97,11 @@ class ManagedProcess:
                 cwd=self.cwd,
                 start_new_session=True,
                 # One prctl through a pre-resolved symbol: no lock a sibling thread could hold.
-                preexec_fn=None if detach else _die_with_parent,  # noqa: PLW1509
+                preexec_fn=_die_with_parent if on_parent_death else None,  # noqa: PLW1509
             )
         if not detach:
             with _lock:
-                _live.add(self)
+                _live[self] = None
 
     def running(self) -> bool:
         """Whether the process has been started and has not exited."""
@@ -147,14 +154,18 @@ def stop_processes(processes: Sequence[ManagedProcess], grace: float = 10.0) -> 
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process._popen.pid, signal.SIGKILL)
         with _lock:
-            _live.discard(process)
+            _live.pop(process, None)
 
 
 def stop_all() -> None:
-    """Stop every attached process still running (the ``atexit`` hook)."""
+    """Stop every attached process still running, newest first (the exit and signal hook).
+
+    One at a time, so that the API server is gone before etcd is told to stop.
+    """
     with _lock:
         processes = list(_live)
-    stop_processes(processes, grace=5.0)
+    for process in reversed(processes):
+        process.stop(grace=5.0)
 
 
 def _alive(pid: int, argv0: str) -> bool:

@@ -56,9 +56,13 @@ def test_stop_ends_every_component_and_forgets_the_state(binaries: Binaries, tmp
     assert (tmp_path / "c" / "logs" / "kube-apiserver.log").stat().st_size > 0
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    ("signum", "graceful"),
+    [(signal.SIGINT, True), (signal.SIGTERM, True), (signal.SIGKILL, False)],
+    ids=["SIGINT", "SIGTERM", "SIGKILL"],
+)
 def test_an_interrupted_test_process_leaves_no_component_behind(
-    binaries: Binaries, tmp_path: Path, signum: signal.Signals
+    binaries: Binaries, tmp_path: Path, signum: signal.Signals, graceful: bool
 ) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     env["KUBIFY_BIN_DIR"] = str(binaries.etcd.parent)
@@ -73,6 +77,11 @@ def test_an_interrupted_test_process_leaves_no_component_behind(
     child.wait(timeout=60)
 
     wait_until(lambda: not any(_alive(pid) for pid in pids), f"the components to exit after {signum.name}")
+    if graceful:
+        # SIGINT and SIGTERM stop the components with SIGTERM first; SIGKILL leaves only
+        # the kernel's parent-death signal, which is SIGKILL.
+        log = (tmp_path / "c" / "logs" / "kube-apiserver.log").read_text()
+        assert "Stopped listening on 127.0.0.1:" in log
 
 
 def test_a_component_that_dies_fails_the_start_with_its_log(binaries: Binaries, tmp_path: Path) -> None:
