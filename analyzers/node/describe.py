@@ -1,0 +1,513 @@
+"""One package.json → the component(s) it is, each field with the evidence behind it.
+
+The kind comes first because everything else depends on it: a package that listens (or
+runs a server framework) is a service; a static front end (Vite, CRA, Angular, Next
+export, Astro static, ...) is a static site served by nginx on 8080; a queue consumer that
+never listens is a worker; a ``bin`` without a server is a CLI; a package with only entry
+fields, or one its workspace siblings import, is a library. A workspace root that only
+delegates to its members, and a package.json that only builds another language's assets,
+are not components at all.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from kubify.analyzers.node.commands import (
+    Command,
+    delegates,
+    direct,
+    entry_candidates,
+    is_dev_server,
+    is_static_preview,
+    start_command,
+)
+from kubify.analyzers.node.draft import Draft
+from kubify.analyzers.node.frameworks import Framework, StaticOutput, config_file, frameworks, static_output
+from kubify.analyzers.node.node_version import NodeVersion, node_version
+from kubify.analyzers.node.package_json import PackageJson
+from kubify.analyzers.node.package_manager import PackageManager
+from kubify.analyzers.node.ports import PortResolver
+from kubify.analyzers.node.routes import code_health, file_health
+from kubify.analyzers.node.services import migrations, services
+from kubify.analyzers.node.source_scan import Listen, SourceFacts, scan_sources, source_files
+from kubify.analyzers.node.workspaces import NodeIndex, Workspace
+
+from kubify.diagnostics import Diagnostic, info, warning
+from kubify.ir import Build, Component, Health, Metrics, Migration, Port, Run
+from kubify.naming import dns_label
+from kubify.scan import Inventory, join, relative_to
+from kubify.signals.dotenv import read_env_example
+
+ANALYZER = "node"
+STATIC_PORT = 8080
+FALLBACK_PORT = 3000
+#: Frameworks whose server reads ``$PORT`` itself.
+READS_PORT_ENV = frozenset({"next", "nuxt", "remix", "react-router", "sveltekit", "astro", "strapi", "adonisjs",
+                            "solid-start", "tanstack-start", "create-react-app", "sails", "feathers"})
+#: Manifests of other languages: a package.json beside them that only builds front-end assets is theirs.
+OTHER_LANGUAGE_MANIFESTS = ("composer.json", "Gemfile", "manage.py", "pyproject.toml", "requirements.txt",
+                            "go.mod", "pom.xml", "build.gradle", "build.gradle.kts", "mix.exs", "Cargo.toml")
+ASSET_PLUGINS = ("laravel-vite-plugin", "vite-plugin-ruby", "@rails/webpacker", "jsbundling-rails",
+                 "django-vite", "@symfony/webpack-encore", "laravel-mix", "@inertiajs/inertia-laravel")
+#: Names the code may read that the runtime provides; not part of the app's configuration.
+RUNTIME_ENV = frozenset({"HOME", "PATH", "PWD", "USER", "SHELL", "TERM", "HOSTNAME", "TMPDIR", "TEMP", "TMP",
+                         "INIT_CWD", "CI", "LANG", "OLDPWD", "SHLVL", "_"})
+IMPORT_META_BUILTINS = frozenset({"MODE", "DEV", "PROD", "SSR", "BASE_URL"})
+BUILD_TIME_PREFIXES = ("VITE_", "NEXT_PUBLIC_", "REACT_APP_", "PUBLIC_", "GATSBY_", "VUE_APP_")
+#: Runtime dependency → (metrics library, default path).
+METRICS_LIBRARIES: tuple[tuple[str, str], ...] = (
+    ("express-prom-bundle", "/metrics"), ("prom-client", "/metrics"), ("@willsoto/nestjs-prometheus", "/metrics"),
+    ("fastify-metrics", "/metrics"), ("koa-prometheus-adv", "/metrics"), ("@opentelemetry/exporter-prometheus", ""),
+)
+OTEL_PROMETHEUS_PORT = 9464
+_SCRIPT_PORT = re.compile(r"(?:^|\s)(?:-p|--port)[=\s]+(\d{2,5})\b|\bPORT=(\d{2,5})\b")
+_WORKER_SCRIPT = re.compile(r"^(?:start[:-])?(worker|workers|queue|jobs|consumer|scheduler|cron)"
+                            r"(?:[:-](?:start|prod))?$")
+_EOL_MAJOR = 18
+
+
+@dataclass
+class PackageContext:
+    """Everything known about one package before its fields are decided."""
+
+    inventory: Inventory
+    index: NodeIndex
+    package: PackageJson
+    workspace: Workspace | None
+    root_package: PackageJson | None
+    manager: PackageManager
+    version: NodeVersion
+    facts: SourceFacts = field(default_factory=SourceFacts)
+    notes: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def root(self) -> str:
+        return self.package.root
+
+    @property
+    def context(self) -> str:
+        return self.workspace.root if self.workspace else self.root
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the package is: kind, framework, static output, and the evidence for the kind."""
+
+    kind: str
+    framework: Framework | None
+    static: StaticOutput | None
+    rule: str
+    file: str
+    line: int
+    confidence: float
+
+
+def describe(inventory: Inventory, index: NodeIndex, package: PackageJson, manager: PackageManager,
+             name_fallback: str) -> tuple[list[Component], list[Diagnostic]]:
+    """The component fragments of one package (none when it is not a component)."""
+    workspace = index.workspace_of(package.root)
+    root_package = index.package(workspace.root) if workspace else None
+    version = node_version(inventory, package, root_package)
+    ctx = PackageContext(inventory, index, package, workspace, root_package, manager, version)
+    entries = entry_candidates(inventory, package)
+    nested = [d for d in index.manifests if d != package.root and (package.root == "." or
+                                                                     d.startswith(package.root + "/"))]
+    files, truncated = source_files(inventory, package.root, entries, nested)
+    ctx.facts = scan_sources(inventory, files)
+    if truncated or ctx.facts.truncated:
+        ctx.notes.append(info("node.scan.truncated", "only part of the package's source was read for ports, env "
+                              "vars and routes", file=package.file))
+    shape = _shape(ctx)
+    if shape is None:
+        return [], ctx.notes
+    draft = _common(ctx, shape)
+    name = dns_label(package.name or (package.root.rsplit("/", 1)[-1] if package.root != "." else name_fallback))
+    main = draft.component(name, package.root, ANALYZER)
+    workers = _worker_scripts(ctx, draft, name) if shape.kind == "service" else []
+    return [main, *workers], ctx.notes
+
+
+# --- kind ---------------------------------------------------------------------------------------
+
+def _shape(ctx: PackageContext) -> Shape | None:
+    package, facts = ctx.package, ctx.facts
+    found = frameworks(package)
+    by_role = {role: next((f for f in found if f.spec.role == role), None)
+               for role in ("fullstack", "server", "frontend", "native")}
+    full = _first(by_role["fullstack"], next((f for f in found if f.name == "nestjs"), None))
+    server, front = by_role["server"], by_role["frontend"]
+    listens = [listen for listen in facts.listens if listen.call == "listen" or listen.port_expr]
+    start = package.script("start")
+    runs_server = bool(start) and not is_dev_server(start) and not is_static_preview(start)
+    workspace_root = ctx.index.workspace_rooted_at(ctx.root) is not None
+    if workspace_root and not _root_has_app(ctx, full or front, listens):
+        return None
+    if full is not None and full.name != "nestjs":
+        static = static_output(ctx.inventory, package, full)
+        if static is not None and not (listens and runs_server):
+            return Shape("static-site", full, static, f"node.kind.static-{full.name}", static.file, static.line, 0.8)
+        return Shape("service", full, None, f"node.kind.{full.name}-server", full.file, full.line, 0.8)
+    if full is not None:
+        return Shape("service", full, None, "node.kind.nestjs-server", full.file, full.line, 0.8)
+    if front is not None and not (server and (listens or runs_server)):
+        static = static_output(ctx.inventory, package, front)
+        if static is not None:
+            if _asset_pipeline(ctx):
+                return None
+            return Shape("static-site", front, static, f"node.kind.static-{front.name}", static.file, static.line,
+                         0.8)
+    return _runtime_shape(ctx, server, listens, runs_server, by_role["native"])
+
+
+def _runtime_shape(ctx: PackageContext, server: Framework | None, listens: list[Listen], runs_server: bool,
+                   native: Framework | None) -> Shape | None:
+    package, facts = ctx.package, ctx.facts
+    if listens:
+        site = facts.listens[0].site
+        return Shape("service", server, None, "node.kind.listens", site.file, site.line, 0.9)
+    if facts.consumers:
+        what, site = facts.consumers[0]
+        return Shape("worker", None, None, f"node.kind.consumer.{what.replace(' ', '-')}", site.file, site.line, 0.7)
+    if server is not None:
+        return Shape("service", server, None, f"node.kind.{server.name}-dependency", server.file, server.line, 0.6)
+    if native is not None:
+        kind = "cli" if native.name == "electron" else "library"
+        return Shape(kind, native, None, f"node.kind.{native.name}-app", native.file, native.line, 0.7)
+    if package.bin:
+        return Shape("cli", None, None, "node.kind.bin", package.file, package.line("bin"), 0.7)
+    if runs_server and not package.entry_fields():
+        return Shape("service", None, None, "node.kind.start-script", package.file, package.line("scripts", "start"),
+                     0.6)
+    return _library_shape(ctx)
+
+
+def _library_shape(ctx: PackageContext) -> Shape | None:
+    package = ctx.package
+    users = ctx.index.dependents(ctx.root)
+    if users:
+        user = ctx.index.package(users[0])
+        line = user.dependency_line(package.name or "") if user and package.name else 1
+        return Shape("library", None, None, "node.kind.workspace-dependency", join(users[0], "package.json"), line,
+                     0.7)
+    entry = package.entry_fields()
+    if entry:
+        return Shape("library", None, None, "node.kind.library-entry", package.file, package.line(entry[0]), 0.7)
+    if ctx.workspace is not None:
+        return Shape("library", None, None, "node.kind.workspace-package", ctx.workspace.file, ctx.workspace.line,
+                     0.5)
+    return None
+
+
+def _first(*options: Framework | None) -> Framework | None:
+    return next((o for o in options if o is not None), None)
+
+
+def _root_has_app(ctx: PackageContext, framework: Framework | None, listens: list[Listen]) -> bool:
+    """A workspace root is a component only when it holds an app, not just its members' scripts."""
+    start = ctx.package.script("start")
+    if listens or (start and not delegates(start)):
+        return True
+    if framework is None:
+        return False
+    has_config = config_file(ctx.inventory, ctx.root, framework.name) is not None
+    build = ctx.package.script("build")
+    return has_config and bool(build) and not delegates(build)
+
+
+def _asset_pipeline(ctx: PackageContext) -> bool:
+    """package.json that builds the assets of another language's web app (Laravel, Rails, Django)."""
+    beside = [n for n in OTHER_LANGUAGE_MANIFESTS if ctx.inventory.has(join(ctx.root, n))]
+    plugin = ctx.package.has_dependency(*ASSET_PLUGINS)
+    if (beside or plugin) and ctx.workspace is None:
+        ctx.notes.append(info("node.package.asset-pipeline", "package.json builds front-end assets of the "
+                              f"{', '.join(beside) or 'server'} app beside it; not a separate component",
+                              file=ctx.package.file, line=1))
+        return True
+    return False
+
+
+# --- fields -------------------------------------------------------------------------------------
+
+def _common(ctx: PackageContext, shape: Shape) -> Draft:
+    package, draft = ctx.package, Draft()
+    draft.set("kind", shape.kind, shape.rule, shape.file, shape.line, shape.confidence)
+    draft.set("language", "node", "node.detect.package-json", package.file, 1, 0.9)
+    _typescript(ctx, draft)
+    version = ctx.version
+    draft.set("language_version", str(version.major), version.rule, version.file, version.line, version.confidence,
+              shown=f"{version.major} (from {version.declared})")
+    if version.major < _EOL_MAJOR and version.file:
+        ctx.notes.append(warning("node.version.eol", f"Node.js {version.major} is past end-of-life",
+                                 file=version.file, line=version.line, hint="move to a supported LTS (22 or 24)"))
+    manager = ctx.manager
+    draft.set("package_manager", manager.name, manager.rule, manager.file, manager.line, manager.confidence,
+              shown=manager.label)
+    if shape.framework is not None:
+        framework = shape.framework
+        draft.set("framework", framework.name, f"node.framework.{framework.name}", framework.file, framework.line,
+                  0.9)
+    if shape.kind in ("library",):
+        return draft
+    if shape.kind == "cli":
+        _cli_run(ctx, draft)
+        return draft
+    _build(ctx, shape, draft)
+    if shape.kind == "static-site":
+        _static_site(shape, draft)
+        _env(ctx, draft, None)
+        return draft
+    port = _service_fields(ctx, shape, draft) if shape.kind == "service" else None
+    _env(ctx, draft, port)
+    _services_and_migrations(ctx, draft)
+    return draft
+
+
+def _typescript(ctx: PackageContext, draft: Draft) -> None:
+    tsconfig = join(ctx.root, "tsconfig.json")
+    if ctx.inventory.has(tsconfig):
+        draft.note("language", "node (typescript)", "node.language.typescript", tsconfig, 1, 0.9)
+    elif ctx.package.has_dependency("typescript"):
+        draft.note("language", "node (typescript)", "node.language.typescript", ctx.package.file,
+                   ctx.package.dependency_line("typescript"), 0.9)
+
+
+def _cli_run(ctx: PackageContext, draft: Draft) -> None:
+    bins = ctx.package.bin
+    if bins:
+        first = sorted(bins)[0]
+        draft.set("run", Run(command=("node", bins[first].removeprefix("./"))), "node.run.bin", ctx.package.file,
+                  ctx.package.line("bin"), 0.5, shown=f"node {bins[first]}")
+
+
+def _build(ctx: PackageContext, shape: Shape, draft: Draft) -> None:
+    package, manager = ctx.package, ctx.manager
+    steps = list(_prisma_generate(ctx)) + _build_steps(ctx)
+    output = None
+    if shape.static is not None:
+        output = relative_to(join(ctx.root, shape.static.output_dir), ctx.context)
+    build = Build(context=ctx.context, generated=True, base_image=f"node:{ctx.version.major}-slim",
+                  install=manager.install(ctx.version.major), build=tuple(steps), output_dir=output)
+    line = package.line("scripts", "build") if package.script("build") else 1
+    rule = "node.build.generated-with-build-script" if package.script("build") else "node.build.generated"
+    shown = "; ".join([*build.install, *build.build])
+    draft.set("build", build, rule, package.file, line, 0.5, shown=shown)
+
+
+def _build_steps(ctx: PackageContext) -> list[str]:
+    package, manager, workspace = ctx.package, ctx.manager, ctx.workspace
+    if workspace is None:
+        return [" ".join(manager.run("build"))] if package.script("build") else []
+    if workspace.runner in ("turbo", "nx") and package.name and package.script("build"):
+        argv = (manager.exec("turbo", "run", "build", f"--filter={package.name}") if workspace.runner == "turbo"
+                else manager.exec("nx", "run", f"{package.name}:build"))
+        return [shlex.join(argv)]
+    steps = []
+    for member in ctx.index.internal_dependencies(ctx.root):
+        dependency = ctx.index.package(member)
+        if dependency is not None and dependency.script("build"):
+            steps.append(manager.run_in("build", member, dependency.name, ctx.context))
+    if package.script("build"):
+        steps.append(manager.run_in("build", ctx.root, package.name, ctx.context))
+    return steps
+
+
+def _prisma_generate(ctx: PackageContext) -> tuple[str, ...]:
+    """Prisma's client is generated code: build it unless a script already does."""
+    package = ctx.package
+    if not package.has_dependency("@prisma/client"):
+        return ()
+    if any("prisma generate" in s for s in package.scripts.values()):
+        return ()
+    argv = ctx.manager.exec("prisma", "generate")
+    prefix = "" if ctx.context == ctx.root else f"cd {shlex.quote(relative_to(ctx.root, ctx.context))} && "
+    return (prefix + shlex.join(argv),)
+
+
+def _static_site(shape: Shape, draft: Draft) -> None:
+    draft.set("ports", (Port(port=STATIC_PORT, name="http"),), "node.static.nginx-port", shape.file, shape.line, 0.7,
+              shown=str(STATIC_PORT))
+    draft.set("health", Health(type="http", path="/", port=STATIC_PORT), "node.static.health-root", shape.file,
+              shape.line, 0.5, shown=f"GET / on {STATIC_PORT}")
+
+
+def _service_fields(ctx: PackageContext, shape: Shape, draft: Draft) -> int:
+    port = _ports(ctx, shape, draft)
+    command = start_command(ctx.inventory, ctx.package, ctx.manager, shape.framework, port,
+                            {listen.site.file for listen in ctx.facts.listens})
+    if command is not None:
+        _set_run(ctx, draft, command)
+    else:
+        ctx.notes.append(warning("node.run.unknown", "no start command found: no 'start' script, 'main' field or "
+                                 "index.js/server.js", file=ctx.package.file, line=ctx.package.line("scripts"),
+                                 hint='add "start": "node server.js" to scripts'))
+    health = code_health(ctx.facts) or file_health(ctx.inventory, ctx.root, shape.framework.name
+                                                   if shape.framework else None)
+    if health is not None:
+        draft.set("health", Health(type="http", path=health.path, port=port), health.rule, health.file, health.line,
+                  health.confidence, shown=f"GET {health.path} on {port}")
+    _metrics(ctx, draft, port)
+    return port
+
+
+def _set_run(ctx: PackageContext, draft: Draft, command: Command) -> None:
+    workdir = None if ctx.context == ctx.root else "/app/" + relative_to(ctx.root, ctx.context)
+    draft.set("run", Run(command=command.argv, workdir=workdir, shell=command.shell), command.rule, command.file,
+              command.line, command.confidence, shown=" ".join(command.argv))
+
+
+def _ports(ctx: PackageContext, shape: Shape, draft: Draft) -> int:
+    """The primary port (and any other explicit ones); PORT env when the code or framework reads it."""
+    package, facts = ctx.package, ctx.facts
+    resolver = PortResolver(facts)
+    values = [(listen, value) for listen in facts.listens if (value := resolver.resolve(listen)) is not None]
+    for listen in facts.listens:
+        if listen.host in ("localhost", "127.0.0.1", "::1"):
+            ctx.notes.append(warning("node.listen.localhost", f"the server listens on {listen.host} only; it is "
+                                     "unreachable from outside its container", file=listen.site.file,
+                                     line=listen.site.line, hint="listen on '0.0.0.0' (or omit the host)"))
+    framework = shape.framework
+    default = framework.spec.default_port if framework and framework.spec.default_port else None
+    script = _script_port(package)
+    explicit = next((v for _listen, v in values if v.port is not None), None)
+    env_name = next((v.env for _listen, v in values if v.env is not None), None)
+    if script is not None:
+        port, line, from_env = script
+        draft.set("ports", (Port(port=port, name="http"),), "node.port.start-script", package.file, line, 0.9,
+                  shown=str(port))
+        if from_env:
+            draft.add_env("PORT", str(port), "node.port.start-script-env", package.file, line, 0.9)
+    elif explicit is not None and explicit.port is not None:
+        port = explicit.port
+        others = sorted({v.port for _l, v in values if v.port is not None and v.port != port})[:2]
+        draft.set("ports", tuple(Port(port=p, name="http" if p == port else None) for p in (port, *others)),
+                  "node.port.listen" if explicit.confidence >= 0.9 else "node.port.listen-resolved",
+                  explicit.site.file, explicit.site.line, explicit.confidence, shown=str(port))
+    elif values:
+        port = default or FALLBACK_PORT
+        site = values[0][1].site
+        draft.set("ports", (Port(port=port, name="http"),), "node.port.env-without-default", site.file, site.line,
+                  0.5, shown=str(port))
+    elif framework is not None and default:
+        port = default
+        draft.set("ports", (Port(port=port, name="http"),), f"node.port.{framework.name}-default", framework.file,
+                  framework.line, 0.5, shown=str(port))
+    else:
+        port = FALLBACK_PORT
+        draft.set("ports", (Port(port=port, name="http"),), "node.port.fallback", package.file, 1, 0.3,
+                  shown=str(port))
+    if env_name is not None:
+        site = next(v.site for _l, v in values if v.env is not None)
+        draft.add_env(env_name, str(port), "node.port.env", site.file, site.line, 0.9)
+    elif framework is not None and framework.name in READS_PORT_ENV:
+        draft.add_env("PORT", str(port), "node.port.framework-env", framework.file, framework.line, 0.5)
+    if framework is not None and framework.name == "astro":
+        draft.add_env("HOST", "0.0.0.0", "node.env.astro-host", framework.file, framework.line, 0.7)
+    return port
+
+
+def _script_port(package: PackageJson) -> tuple[int, int, bool] | None:
+    for name in ("start", "start:prod", "serve"):
+        script = package.script(name)
+        found = _SCRIPT_PORT.search(script) if script else None
+        if found:
+            value = int(found.group(1) or found.group(2))
+            if 0 < value < 65536:
+                return value, package.line("scripts", name), found.group(2) is not None
+    return None
+
+
+def _metrics(ctx: PackageContext, draft: Draft, port: int) -> None:
+    deps = ctx.package.dependencies
+    for library, default in METRICS_LIBRARIES:
+        if library not in deps:
+            continue
+        line = ctx.package.dependency_line(library)
+        if library == "@opentelemetry/exporter-prometheus":
+            draft.set("metrics", Metrics(path="/metrics", port=OTEL_PROMETHEUS_PORT),
+                      "node.metrics.opentelemetry-prometheus", ctx.package.file, line, 0.7,
+                      shown=f"/metrics on {OTEL_PROMETHEUS_PORT}")
+            return
+        route = next((r for r in ctx.facts.routes if r.path.rstrip("/").endswith("/metrics")), None)
+        if library == "prom-client" and route is None and not ctx.facts.metrics:
+            continue
+        path = route.path if route else default
+        file, where = (route.site.file, route.site.line) if route else (ctx.package.file, line)
+        draft.set("metrics", Metrics(path=path, port=port), f"node.metrics.{library.lstrip('@').replace('/', '-')}",
+                  file, where, 0.9 if route else 0.7, shown=f"{path} on {port}")
+        return
+
+
+def _env(ctx: PackageContext, draft: Draft, port: int | None) -> None:
+    for read in ctx.facts.env:
+        name = read.name
+        if name in RUNTIME_ENV or name.startswith(("npm_", "NPM_CONFIG_")):
+            continue
+        if read.build_time and name in IMPORT_META_BUILTINS:
+            continue
+        if name == "NODE_ENV":
+            draft.add_env(name, "production", "node.env.node-env", read.site.file, read.site.line, 0.9)
+            continue
+        if name == "PORT" and port is not None:
+            draft.add_env(name, str(port), "node.env.port", read.site.file, read.site.line, 0.9)
+            continue
+        build_time = read.build_time or name.startswith(BUILD_TIME_PREFIXES)
+        rule = "node.env.build-time" if build_time else "node.env.process-env"
+        draft.add_env(name, read.default, rule, read.site.file, read.site.line, 0.9,
+                      shown=f"{name} (build-time)" if build_time else name)
+    for entry in read_env_example(ctx.inventory, ctx.root):
+        draft.add_env(entry.name, entry.default, "node.env.example", entry.file, entry.line, 0.7)
+
+
+def _services_and_migrations(ctx: PackageContext, draft: Draft) -> None:
+    mentions = "S3" if any("S3" in f.code for f in ctx.facts.files) else ""
+    for use in services(ctx.inventory, ctx.package, mentions):
+        draft.add_dependency(use.service, use.rule, use.file, use.line, use.confidence)
+    _workspace_libraries(ctx, draft)
+    for plan in migrations(ctx.inventory, ctx.package, ctx.manager):
+        draft.add_migration(Migration(tool=plan.tool, command=plan.command), plan.rule, plan.file, plan.line,
+                            plan.confidence)
+
+
+def _workspace_libraries(ctx: PackageContext, draft: Draft) -> None:
+    """Workspace libraries run inside this process: their env reads and drivers are this component's too."""
+    for member in ctx.index.internal_dependencies(ctx.root):
+        library = ctx.index.package(member)
+        if library is None:
+            continue
+        nested = [d for d in ctx.index.manifests if d.startswith(member + "/")]
+        files, _truncated = source_files(ctx.inventory, member, entry_candidates(ctx.inventory, library), nested)
+        facts = scan_sources(ctx.inventory, files)
+        for read in facts.env:
+            if read.name not in RUNTIME_ENV and not read.build_time and read.name != "NODE_ENV":
+                draft.add_env(read.name, read.default, "node.env.workspace-library", read.site.file, read.site.line,
+                              0.7)
+        mentions = "S3" if any("S3" in f.code for f in facts.files) else ""
+        for use in services(ctx.inventory, library, mentions):
+            draft.add_dependency(use.service, "node.dependency.workspace-library", use.file, use.line, 0.6)
+
+
+# --- sibling processes --------------------------------------------------------------------------
+
+def _worker_scripts(ctx: PackageContext, draft: Draft, name: str) -> list[Component]:
+    """``worker``/``start:worker`` scripts run a second process from the same image: a worker component."""
+    chosen: dict[str, str] = {}
+    for script_name in sorted(ctx.package.scripts):
+        found = _WORKER_SCRIPT.match(script_name)
+        script = ctx.package.script(script_name)
+        if found and script and not is_dev_server(script):
+            chosen.setdefault(found.group(1), script_name)
+    workers = []
+    for word, script_name in sorted(chosen.items()):
+        script = ctx.package.script(script_name) or ""
+        sibling = draft.copy()
+        sibling.drop("ports", "health", "metrics", "framework", "run", "migrations")
+        line = ctx.package.line("scripts", script_name)
+        sibling.set("kind", "worker", "node.kind.worker-script", ctx.package.file, line, 0.8)
+        argv = direct(script) or ctx.manager.run(script_name)
+        _set_run(ctx, sibling, Command(argv, "node.run.worker-script", ctx.package.file, line, 0.8))
+        sibling.remove_env("PORT")
+        workers.append(sibling.component(dns_label(f"{name}-{word}"), ctx.root, ANALYZER))
+    return workers

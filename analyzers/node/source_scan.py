@@ -1,0 +1,374 @@
+"""What a Node package's own source says: listeners, env reads, routes, consumers, metrics.
+
+Only a bounded set of files is read — entry points first, then ``src/``, ``server/``,
+``lib/`` and the like, never tests, build output, browser assets or tool configs (a
+``vite.config.ts`` ``port: 5173`` is the dev server, not the service). Comments are blanked
+(lines kept) before matching, so a commented-out ``app.listen(8080)`` says nothing. Each
+fact keeps its file and line; :mod:`.ports` and the analyzer decide what they mean.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kubify.analyzers.node.package_json import line_of_text
+
+from kubify.diagnostics import FileProblem
+from kubify.scan import Inventory, relative_to
+
+SOURCE_SUFFIXES: tuple[str, ...] = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx")
+#: Directories that never hold the server's runtime code.
+SKIP_DIRS = frozenset({
+    "dist", "build", "out", "public", "static", "assets", "coverage", "test", "tests", "__tests__", "__mocks__",
+    "e2e", "cypress", "playwright", "fixtures", "__fixtures__", "docs", "examples", "example", "scripts",
+    "storybook", ".storybook", "stories", "migrations", "seeds", "seeders", "types", "typings", "@types",
+    "vendor", ".output", ".vercel", ".netlify", "tmp", "benchmark", "benchmarks",
+})
+_SKIP_NAME = re.compile(r"(?:\.(?:test|spec|stories|story|d|min|bench)\.[cm]?[jt]sx?$|\.config\.[cm]?[jt]s$|"
+                        r"^(?:\.eslintrc|\.prettierrc|gulpfile|gruntfile|jest\.setup|setupTests)\b)", re.I)
+PRIORITY_DIRS: tuple[str, ...] = ("", "src", "server", "app", "api", "lib", "bin", "source", "backend", "routes",
+                                  "pages", "config", "services", "controllers", "modules", "workers", "jobs")
+MAX_FILES = 300
+MAX_FILE_BYTES = 256 * 1024
+MAX_TOTAL_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 6
+
+_STRIP = re.compile(
+    r"""("(?:\\.|[^"\\\n])*"?|'(?:\\.|[^'\\\n])*'?|`(?:\\.|[^`\\])*(?:`|\Z))|(//[^\n]*|/\*.*?(?:\*/|\Z))""",
+    re.S)
+_LISTEN = re.compile(r"\.listen\s*\(")
+_HAPI_SERVER = re.compile(r"\b(?:Hapi\.)?(?:server|Server)\s*\(\s*\{")
+_SERVE = re.compile(r"\bserve\s*\(\s*\{")  # @hono/node-server serve({ fetch, port })
+_ENV_DOT = re.compile(r"\bprocess\.env\??\.([A-Za-z_][A-Za-z0-9_]*)")
+_ENV_INDEX = re.compile(r"\bprocess\.env\s*\[\s*['\"`]([A-Za-z_][A-Za-z0-9_]*)['\"`]\s*\]")
+_ENV_DESTRUCTURE = re.compile(r"\b(?:const|let|var)\s*\{([^{}]*)\}\s*=\s*process\.env\b")
+_IMPORT_META = re.compile(r"\bimport\.meta\.env\.([A-Za-z_][A-Za-z0-9_]*)")
+_CONFIG_GET = re.compile(r"\b\w*[cC]onfig\w*\.get(?:OrThrow)?\s*(?:<[^>()]*>)?\s*\(\s*['\"`]([A-Z][A-Z0-9_]*)['\"`]"
+                         r"\s*(?:,\s*([^()]*?))?\)")
+_ENV_VAR_LIB = re.compile(r"\benv\.get\s*\(\s*['\"`]([A-Z_][A-Z0-9_]*)['\"`]\s*\)"
+                          r"(?:\s*\.default\s*\(\s*([^()]*?)\s*\))?")
+_SCHEMA_KEY = re.compile(r"^\s*['\"]?([A-Z][A-Z0-9_]{1,})['\"]?\s*:\s*(?:z\.|str\(|num\(|port\(|bool\(|url\(|"
+                         r"host\(|email\(|json\(|Joi\.|joi\.)", re.M)
+_ENV_SCHEMA_FILE = re.compile(r"(?:^|/)(?:env|config|environment)[\w.-]*\.[cm]?[jt]s$", re.I)
+_DEFAULT_AFTER = re.compile(r"\s*(?:\|\||\?\?)\s*(['\"`][^'\"`\n]*['\"`]|-?\d+(?:\.\d+)?|true|false)")
+_ROUTE = re.compile(r"\.(?:get|head|all|use|route|any)\s*\(\s*(['\"`])(/[^'\"`\s]{0,200})\1")
+_ROUTE_KEY = re.compile(r"\b(?:path|url)\s*:\s*(['\"`])(/[^'\"`\s]{0,200})\1")
+_TERMINUS = re.compile(r"\bhealthChecks\s*:\s*\{([^{}]{0,2000})", re.S)
+_QUOTED_PATH = re.compile(r"['\"`](/[^'\"`\s]{0,200})['\"`]\s*:")
+_NEST_CONTROLLER = re.compile(r"@Controller\s*\(\s*(?:['\"`]([^'\"`]*)['\"`]|\{[^}]*?\bpath\s*:\s*['\"`]([^'\"`]*)"
+                              r"['\"`][^}]*\})?\s*\)")
+_NEST_GET = re.compile(r"@(?:Get|Head|All)\s*\(\s*(?:['\"`]([^'\"`]*)['\"`])?\s*\)")
+_NEST_PREFIX = re.compile(r"\.setGlobalPrefix\s*\(\s*['\"`]([^'\"`]*)['\"`]([^;]{0,300})")
+_NEST_TERMINUS = re.compile(r"@HealthCheck\s*\(")
+_IMPORTS = re.compile(r"""(?:from\s*|require\s*\(\s*|import\s*\(\s*|import\s+)['"]([^'"]+)['"]""")
+_ASSIGN = re.compile(r"(?<![\w$.])(?:(?:export\s+)?(?:const|let|var)\s+)?([A-Za-z_$][\w$]*)\s*(?::\s*[\w<>\[\]| .]+)?"
+                     r"\s*=(?![=>])\s*([^;\n]+)")
+_KEYED = re.compile(r"(?<![\w$])['\"]?([A-Za-z_$][\w$]*)['\"]?\s*:\s*([^,\n}]+)")
+_SETTING = re.compile(r"\.set\s*\(\s*['\"`](\w+)['\"`]\s*,\s*([^;\n]+?)\)\s*;?\s*$", re.M)
+
+#: (library import, regex, what) — calls that make a process a long-running consumer.
+_CONSUMERS: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("bullmq", re.compile(r"\bnew\s+Worker\s*\("), "bullmq worker"),
+    ("bull", re.compile(r"\.process\s*\("), "bull processor"),
+    ("bee-queue", re.compile(r"\.process\s*\("), "bee-queue processor"),
+    ("kafkajs", re.compile(r"\.consumer\s*\(\s*\{"), "kafkajs consumer"),
+    ("amqplib", re.compile(r"\.consume\s*\("), "amqplib consumer"),
+    ("amqp-connection-manager", re.compile(r"\.consume\s*\("), "amqp consumer"),
+    ("sqs-consumer", re.compile(r"\bConsumer\.create\s*\("), "sqs consumer"),
+    ("node-cron", re.compile(r"\.schedule\s*\("), "cron schedule"),
+    ("cron", re.compile(r"\bnew\s+CronJob\s*\(|\bCronJob\.from\s*\("), "cron job"),
+    ("agenda", re.compile(r"\.start\s*\(|\bnew\s+Agenda\s*\("), "agenda"),
+    ("pg-boss", re.compile(r"\.work\s*\("), "pg-boss worker"),
+    ("@temporalio/worker", re.compile(r"\bWorker\.create\s*\("), "temporal worker"),
+    ("@nestjs/bullmq", re.compile(r"@Processor\s*\("), "bullmq processor"),
+    ("@nestjs/bull", re.compile(r"@Processor\s*\("), "bull processor"),
+)
+_METRICS_CALLS = re.compile(r"\b(?:collectDefaultMetrics|promBundle|register\.metrics|PrometheusModule)\b")
+
+
+@dataclass(frozen=True)
+class Site:
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Listen:
+    site: Site
+    port_expr: str | None
+    host: str | None
+    call: str
+
+
+@dataclass(frozen=True)
+class EnvRead:
+    name: str
+    default: str | None
+    site: Site
+    build_time: bool = False
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    site: Site
+    nest: bool = False
+
+
+@dataclass
+class SourceFile:
+    """One scanned file: comment-free code and what it imports."""
+
+    rel: str
+    code: str
+    imports: frozenset[str]
+
+    def line(self, offset: int) -> int:
+        return line_of_text(self.code, offset)
+
+
+@dataclass
+class SourceFacts:
+    files: list[SourceFile] = field(default_factory=list)
+    listens: list[Listen] = field(default_factory=list)
+    env: list[EnvRead] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+    consumers: list[tuple[str, Site]] = field(default_factory=list)
+    metrics: list[Site] = field(default_factory=list)
+    global_prefix: tuple[str, bool, Site] | None = None
+    truncated: bool = False
+
+    def file(self, rel: str) -> SourceFile | None:
+        return next((f for f in self.files if f.rel == rel), None)
+
+
+def source_files(inventory: Inventory, root: str, entries: list[str], exclude: list[str]) -> tuple[list[str], bool]:
+    """The files to read for ``root``: entries first, then by directory priority; (files, truncated)."""
+    excluded = tuple(e + "/" for e in exclude)
+    candidates = []
+    for rel in inventory.under(root):
+        local = relative_to(rel, root)
+        parts = local.split("/")
+        if rel.startswith(excluded) or len(parts) > MAX_DEPTH or any(p in SKIP_DIRS for p in parts[:-1]):
+            continue
+        if rel.endswith(SOURCE_SUFFIXES) and not _SKIP_NAME.search(parts[-1]):
+            candidates.append(rel)
+    chosen = [e for e in entries if inventory.has(e)]
+    rest = sorted(set(candidates) - set(chosen), key=lambda r: (_rank(relative_to(r, root)), r))
+    ordered = chosen + rest
+    return ordered[:MAX_FILES], len(ordered) > MAX_FILES
+
+
+def _rank(local: str) -> tuple[int, int]:
+    parts = local.split("/")
+    top = "" if len(parts) == 1 else parts[0]
+    rank = PRIORITY_DIRS.index(top) if top in PRIORITY_DIRS else len(PRIORITY_DIRS)
+    return rank, len(parts)
+
+
+def strip_comments(text: str) -> str:
+    """Blank out comments, keeping strings and line breaks (so offsets keep their lines)."""
+    def blank(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return match.group(1)
+        return re.sub(r"[^\n]", " ", match.group(2))
+    return _STRIP.sub(blank, text)
+
+
+def scan_sources(inventory: Inventory, files: list[str]) -> SourceFacts:
+    facts = SourceFacts()
+    total = 0
+    for rel in files:
+        try:
+            text = inventory.text(rel)
+        except FileProblem:
+            continue
+        if len(text) > MAX_FILE_BYTES or _bundled(text):
+            continue
+        total += len(text)
+        if total > MAX_TOTAL_BYTES:
+            facts.truncated = True
+            break
+        code = strip_comments(text)
+        source = SourceFile(rel, code, frozenset(m.group(1) for m in _IMPORTS.finditer(code)))
+        facts.files.append(source)
+        _scan_file(source, facts)
+    return facts
+
+
+def _bundled(text: str) -> bool:
+    """Minified bundles (one huge line) say nothing reliable about the source."""
+    first = text[:5000].split("\n", 1)[0]
+    return len(first) > 2000
+
+
+def _scan_file(source: SourceFile, facts: SourceFacts) -> None:
+    code = source.code
+    for pattern in (_LISTEN, _HAPI_SERVER, _SERVE):
+        for match in pattern.finditer(code):
+            _listen(source, match, facts)
+    _env_reads(source, facts)
+    _routes(source, facts)
+    for library, pattern, what in _CONSUMERS:
+        if _imports(source, library):
+            facts.consumers += [(what, Site(source.rel, source.line(m.start()))) for m in pattern.finditer(code)]
+    facts.metrics += [Site(source.rel, source.line(m.start())) for m in _METRICS_CALLS.finditer(code)]
+    prefix = _NEST_PREFIX.search(code)
+    if prefix and facts.global_prefix is None:
+        excludes_health = bool(re.search(r"exclude[\s\S]*health", prefix.group(2)))
+        facts.global_prefix = (prefix.group(1), excludes_health, Site(source.rel, source.line(prefix.start())))
+
+
+def _imports(source: SourceFile, library: str) -> bool:
+    return any(i == library or i.startswith(library + "/") for i in source.imports)
+
+
+def _listen(source: SourceFile, match: re.Match[str], facts: SourceFacts) -> None:
+    opening = match.start() + match.group().rindex("(")
+    arguments = balanced_arguments(source.code, opening)
+    if arguments is None:
+        return
+    site = Site(source.rel, source.line(match.start()))
+    first = arguments[0] if arguments else ""
+    if first.startswith("{"):
+        port, host = object_value(first, "port"), object_value(first, "host") or object_value(first, "hostname")
+    elif match.re is _LISTEN:
+        port = first or None
+        host = arguments[1] if len(arguments) > 1 else None
+    else:
+        return
+    if port is not None and _callback(port):
+        port = None
+    if port is None and match.re is not _LISTEN:
+        return
+    facts.listens.append(Listen(site, port, _literal_string(host), "listen" if match.re is _LISTEN else "options"))
+
+
+def _callback(expression: str) -> bool:
+    return expression.startswith(("(", "function", "async")) or "=>" in expression
+
+
+def balanced_arguments(code: str, opening: int, limit: int = 2000) -> list[str] | None:
+    """The top-level, comma-separated arguments of the call whose ``(`` (or ``{``) is at ``opening``."""
+    depth, start, parts = 0, opening + 1, []
+    quote: str | None = None
+    index = opening
+    end = min(len(code), opening + limit)
+    while index < end:
+        char = code[index]
+        if quote:
+            if char == "\\":
+                index += 1
+            elif char == quote:
+                quote = None
+        elif char in "'\"`":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0:
+                parts.append(code[start:index])
+                return [p.strip() for p in parts if p.strip()]
+        elif char == "," and depth == 1:
+            parts.append(code[start:index])
+            start = index + 1
+        index += 1
+    return None
+
+
+def object_value(literal: str, key: str) -> str | None:
+    """The expression for ``key`` in an object literal text (``port`` shorthand → ``port``)."""
+    if not literal.startswith("{"):
+        return None
+    inner = balanced_arguments(literal, 0)
+    for part in inner or []:
+        found = re.match(r"['\"]?([A-Za-z_$][\w$]*)['\"]?\s*(?::\s*([\s\S]+))?$", part)
+        if found and found.group(1) == key:
+            return (found.group(2) or found.group(1)).strip()
+    return None
+
+
+def _literal_string(expression: str | None) -> str | None:
+    if expression is None:
+        return None
+    found = re.fullmatch(r"\s*['\"`]([^'\"`]*)['\"`]\s*", expression)
+    return found.group(1) if found else None
+
+
+def _env_reads(source: SourceFile, facts: SourceFacts) -> None:
+    code, rel = source.code, source.rel
+    for pattern in (_ENV_DOT, _ENV_INDEX):
+        for match in pattern.finditer(code):
+            default = _DEFAULT_AFTER.match(code, match.end())
+            facts.env.append(EnvRead(match.group(1), _unquote(default.group(1)) if default else None,
+                                     Site(rel, source.line(match.start()))))
+    for match in _ENV_DESTRUCTURE.finditer(code):
+        for entry in match.group(1).split(","):
+            found = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[\w$]+\s*)?(?:=\s*(.+?))?\s*$", entry)
+            if found:
+                facts.env.append(EnvRead(found.group(1), _unquote(found.group(2)) if found.group(2) else None,
+                                         Site(rel, source.line(match.start()))))
+    for match in _IMPORT_META.finditer(code):
+        facts.env.append(EnvRead(match.group(1), None, Site(rel, source.line(match.start())), build_time=True))
+    for pattern in (_CONFIG_GET, _ENV_VAR_LIB):
+        for match in pattern.finditer(code):
+            fallback: str | None = match.group(2)
+            facts.env.append(EnvRead(match.group(1), _unquote(fallback) if fallback else None,
+                                     Site(rel, source.line(match.start()))))
+    if _ENV_SCHEMA_FILE.search(rel) and ("process.env" in code or "createEnv" in code or "cleanEnv" in code):
+        for match in _SCHEMA_KEY.finditer(code):
+            facts.env.append(EnvRead(match.group(1), None, Site(rel, source.line(match.start(1)))))
+
+
+def _unquote(value: str) -> str | None:
+    value = value.strip()
+    if re.fullmatch(r"-?\d+(?:\.\d+)?|true|false", value):
+        return value
+    found = re.fullmatch(r"['\"`]([^'\"`$]*)['\"`]", value)
+    return found.group(1) if found else None
+
+
+def _routes(source: SourceFile, facts: SourceFacts) -> None:
+    code, rel = source.code, source.rel
+    for pattern in (_ROUTE, _ROUTE_KEY):
+        for match in pattern.finditer(code):
+            facts.routes.append(Route(match.group(2), Site(rel, source.line(match.start()))))
+    for block in _TERMINUS.finditer(code):
+        for key in _QUOTED_PATH.finditer(block.group(1)):
+            facts.routes.append(Route(key.group(1), Site(rel, source.line(block.start(1) + key.start()))))
+    controller = _NEST_CONTROLLER.search(code)
+    if controller is None:
+        return
+    prefix = (controller.group(1) or controller.group(2) or "").strip("/")
+    for get in _NEST_GET.finditer(code):
+        path = "/" + "/".join(p for p in (prefix, (get.group(1) or "").strip("/")) if p)
+        facts.routes.append(Route(path, Site(rel, source.line(get.start())), nest=True))
+    if _NEST_TERMINUS.search(code) and prefix:
+        facts.routes.append(Route("/" + prefix, Site(rel, source.line(controller.start())), nest=True))
+
+
+def assignments(source: SourceFile) -> dict[str, tuple[str, int]]:
+    """``name → (expression, line)`` for simple assignments; the first one of a name wins."""
+    found: dict[str, tuple[str, int]] = {}
+    for match in _ASSIGN.finditer(source.code):
+        name, expression = match.group(1), match.group(2).strip().rstrip(",")
+        if name not in found and name not in ("module", "exports"):
+            found[name] = (expression, source.line(match.start()))
+    for match in _ENV_DESTRUCTURE.finditer(source.code):
+        for entry in match.group(1).split(","):
+            parsed = re.match(r"\s*([A-Za-z_]\w*)\s*(?::\s*([\w$]+)\s*)?(?:=\s*(.+?))?\s*$", entry)
+            if parsed:
+                local = parsed.group(2) or parsed.group(1)
+                default = f" || {parsed.group(3)}" if parsed.group(3) else ""
+                found.setdefault(local, (f"process.env.{parsed.group(1)}{default}", source.line(match.start())))
+    for match in _SETTING.finditer(source.code):
+        found.setdefault(f"@set:{match.group(1)}", (match.group(2).strip(), source.line(match.start())))
+    return found
+
+
+def keyed_values(source: SourceFile, key: str) -> list[tuple[str, int]]:
+    """Object-literal values for ``key`` (case-insensitive), e.g. ``port: process.env.PORT || 3000``."""
+    return [(m.group(2).strip(), source.line(m.start())) for m in _KEYED.finditer(source.code)
+            if m.group(1).lower() == key.lower()]
