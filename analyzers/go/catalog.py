@@ -20,6 +20,9 @@ FRAMEWORKS: tuple[tuple[str, str], ...] = (
     ("github.com/julienschmidt/httprouter", "httprouter"),
     ("github.com/valyala/fasthttp", "fasthttp"),
     ("github.com/zeromicro/go-zero/rest", "go-zero"),
+    ("github.com/zeromicro/go-zero/zrpc", "go-zero"),
+    ("github.com/go-kratos/kratos", "kratos"),
+    ("github.com/gobuffalo/buffalo", "buffalo"),
 )
 #: Routers that mount on net/http: an ``http.ListenAndServe`` is their listener.
 NET_HTTP_ROUTERS = frozenset({"chi", "gorilla/mux", "httprouter"})

@@ -45,3 +45,89 @@ def _first(inventory: Inventory, candidates: list[str], pattern: re.Pattern[str]
         if match and port is not None:
             return port, Site(rel, text.count("\n", 0, match.start()) + 1)
     return None
+
+
+#: Application config files a service commonly loads its listen port from.
+_CONFIG_NAMES = ("config.yaml", "config.yml", "config.toml", "config.json", "app.yaml", "app.yml",
+                 "application.yaml", "application.yml", "settings.yaml", "settings.yml")
+_CONFIG_DIRS = ("config", "configs", "conf", "etc")
+
+
+def structured_config_port(inventory: Inventory, main: str, module_root: str,
+                           path: list[str]) -> tuple[int, Site] | None:
+    """The port at key ``path`` (``["Server", "Port"]`` for ``cfg.Server.Port``) of the service's config file."""
+    wanted = [_key(p) for p in path if p]
+    if not wanted:
+        return None
+    for rel in _config_files(inventory, main, module_root):
+        document = _load(inventory, rel)
+        for start in range(len(wanted)):
+            suffix = wanted[start:]
+            value = _lookup(document, suffix) if len(suffix) == 1 else _lookup_anywhere(document, suffix)
+            port = port_in(str(value)) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+            if port is not None:
+                return port, Site(rel, _key_line(inventory, rel, suffix))
+    return None
+
+
+def _config_files(inventory: Inventory, main: str, module_root: str) -> list[str]:
+    files = []
+    for base in dict.fromkeys((main, module_root)):
+        files += [join(base, name) for name in _CONFIG_NAMES if inventory.has(join(base, name))]
+        for directory in _CONFIG_DIRS:
+            files += sorted(f for f in inventory.children(join(base, directory))
+                            if posixpath.splitext(f)[1] in (".yaml", ".yml", ".toml", ".json"))
+    return list(dict.fromkeys(files))[:12]
+
+
+def _load(inventory: Inventory, rel: str) -> object:
+    try:
+        if rel.endswith(".toml"):
+            return inventory.toml(rel)
+        if rel.endswith(".json"):
+            return inventory.json(rel)
+        return inventory.yaml(rel)
+    except FileProblem:
+        return None
+
+
+def _key(text: str) -> str:
+    return text.lower().replace("_", "").replace("-", "")
+
+
+def _lookup(document: object, path: list[str]) -> object:
+    """The value at ``path`` (keys compared without case, ``_`` or ``-``); the full path must match."""
+    node = document
+    for part in path:
+        if not isinstance(node, dict):
+            return None
+        node = next((v for k, v in node.items() if isinstance(k, str) and _key(k) == part), None)
+    return node
+
+
+def _lookup_anywhere(document: object, path: list[str], depth: int = 0) -> object:
+    """The value at ``path`` below the root or below any nested mapping (first in document order)."""
+    found = _lookup(document, path)
+    if found is not None or depth >= 4 or not isinstance(document, dict):
+        return found
+    for child in document.values():
+        found = _lookup_anywhere(child, path, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def _key_line(inventory: Inventory, rel: str, path: list[str]) -> int:
+    """The line of the last key of ``path``, looking for each key after the previous one."""
+    try:
+        text = inventory.text(rel)
+    except FileProblem:
+        return 1
+    offset, line = 0, 1
+    for key in path:
+        spelled = "[_-]?".join(re.escape(char) for char in key)
+        match = re.compile(rf"^[ \t]*\[?[\"']?{spelled}[\"']?[ \t]*[:=\]]", re.IGNORECASE | re.M).search(text, offset)
+        if match is None:
+            return line
+        offset, line = match.end(), text.count("\n", 0, match.start()) + 1
+    return line

@@ -17,11 +17,13 @@ from kubify.analyzers.go.catalog import CONTROLLER_RUNTIME
 from kubify.analyzers.go.records import Listener, ListenFlag, PackageFacts, site
 from kubify.analyzers.go.source import GoFile, braced_body, call_args, expression_at, unquote
 
-#: Package-level calls that listen: (pattern, framework, index of the address argument, kind).
-_FUNCTIONS: tuple[tuple[re.Pattern[str], str, int, str], ...] = (
-    (re.compile(r"\bhttp\.ListenAndServe(?:TLS)?\s*\("), "net/http", 0, "http"),
-    (re.compile(r"\bfasthttp\.ListenAndServe(?:TLS)?\s*\("), "fasthttp", 0, "http"),
-    (re.compile(r"\bnet\.Listen\s*\("), "net", 1, "tcp"),
+#: Package-level calls that listen: (pattern, framework, index of the address argument, kind, argument count).
+_FUNCTIONS: tuple[tuple[re.Pattern[str], str, int, str, int], ...] = (
+    (re.compile(r"\bhttp\.ListenAndServe(?:TLS)?\s*\("), "net/http", 0, "http", 1),
+    (re.compile(r"\bfasthttp\.ListenAndServe(?:TLS)?\s*\("), "fasthttp", 0, "http", 1),
+    (re.compile(r"\bnet\.Listen\s*\("), "net", 1, "tcp", 2),
+    # Graceful-restart wrappers with net/http's (address, handler) signature: endless, manners, gracehttp.
+    (re.compile(r"\b(?!http\.|fasthttp\.)[a-z]\w*\.ListenAndServe\s*\("), "net/http", 0, "http", 2),
 )
 
 
@@ -38,10 +40,18 @@ class _Method:
     config: str | None = None
     #: False when the argument is a config struct rather than an address.
     takes_address: bool = True
+    #: The env var the framework reads its port from when called without an address.
+    port_env: str | None = None
+    kind: str = "http"
 
 
 _METHODS: tuple[_Method, ...] = (
-    _Method("github.com/gin-gonic/gin", re.compile(r"(\w+)\.Run(?:TLS)?\s*\("), "gin", 8080),
+    _Method("github.com/gin-gonic/gin", re.compile(r"(\w+)\.Run(?:TLS)?\s*\("), "gin", 8080, port_env="PORT"),
+    _Method("github.com/gobuffalo/buffalo", re.compile(r"(\w+)\.Serve\s*\("), "buffalo", 3000, port_env="PORT",
+            takes_address=False),
+    _Method("github.com/go-kratos/kratos/v2/transport/http", re.compile(r"\b(http)\.Address\s*\("), "kratos"),
+    _Method("github.com/go-kratos/kratos/v2/transport/grpc", re.compile(r"\b(grpc)\.Address\s*\("), "kratos",
+            kind="grpc"),
     _Method("github.com/labstack/echo", re.compile(r"(\w+)\.Start(?:TLS|AutoTLS)?\s*\("), "echo"),
     _Method("github.com/gofiber/fiber", re.compile(r"(\w+)\.Listen(?:TLS)?\s*\("), "fiber"),
     _Method("github.com/kataras/iris", re.compile(r"(\w+)\.Listen\s*\(|\biris\.(Addr)\s*\("), "iris"),
@@ -56,7 +66,7 @@ _METHODS: tuple[_Method, ...] = (
     _Method("github.com/zeromicro/go-zero/rest", re.compile(r"\brest\.(MustNewServer|NewServer)\s*\("), "go-zero",
             8888, "go-zero", takes_address=False),
     _Method("github.com/zeromicro/go-zero/zrpc", re.compile(r"\bzrpc\.(MustNewServer|NewServer)\s*\("),
-            "go-zero", 8080, "go-zero-rpc", takes_address=False),
+            "go-zero", 8080, "go-zero-rpc", takes_address=False, kind="grpc"),
 )
 #: Receivers that are never servers (``cmd.Run()``, ``g.Run()``, ``net.Listen`` handled above).
 _NOT_A_SERVER = frozenset({"net", "tls", "cmd", "exec", "os", "signal", "g", "eg", "wg", "group", "errgroup", "t",
@@ -98,10 +108,10 @@ def _kind(arguments: list[str], default: str) -> str:
 
 def _functions(go: GoFile, facts: PackageFacts) -> None:
     code = go.code
-    for pattern, framework, index, kind in _FUNCTIONS:
+    for pattern, framework, index, kind, count in _FUNCTIONS:
         for match in pattern.finditer(code):
             args = call_args(code, match.end() - 1)
-            if args is None or len(args) <= index:
+            if args is None or len(args) < count:
                 continue
             if kind == "tcp" and unquote(args[0]) in ("unix", "unixpacket", "unixgram"):
                 continue
@@ -120,9 +130,8 @@ def _methods(go: GoFile, facts: PackageFacts) -> None:
                                                               and method.default is None):
                 continue
             address = args[0] if args and method.takes_address else None
-            kind = "grpc" if method.config == "go-zero-rpc" else "http"
-            facts.listeners.append(Listener(kind, method.framework, address, method.default,
-                                            site(go, match.start()), method.config))
+            facts.listeners.append(Listener(method.kind, method.framework, address, method.default,
+                                            site(go, match.start()), method.config, method.port_env))
 
 
 def _server_literals(go: GoFile, facts: PackageFacts) -> None:

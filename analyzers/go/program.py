@@ -9,10 +9,11 @@ rest, each with the site it came from.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from kubify.analyzers.go.catalog import FRAMEWORKS, HEALTH_NAMES, NET_HTTP_ROUTERS, SERVICES
-from kubify.analyzers.go.configs import config_port
+from kubify.analyzers.go.configs import config_port, structured_config_port
 from kubify.analyzers.go.draft import Draft
 from kubify.analyzers.go.modules import GoIndex
 from kubify.analyzers.go.records import Listener, PackageFacts, Site
@@ -28,6 +29,7 @@ _SERVING_KINDS = frozenset({"http", "grpc"})
 _FALLBACK_PORT = {"grpc": 50051}
 #: A port found this confidently makes the guesses next to it noise.
 _RESOLVED = 0.6
+_SELECTOR = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 _WEB_FRAMEWORKS = frozenset(name for _prefix, name in FRAMEWORKS)
 #: Subcommand names that start the long-running process of a cobra/urfave program.
 _SERVE_WORDS = {"service": ("serve", "server", "start", "run", "api", "web", "http", "daemon", "grpc"),
@@ -127,22 +129,35 @@ def _finding(index: GoIndex, main: str, closure: list[PackageFacts], resolver: R
     if value is not None and value.port is not None:
         return _Finding(value.port, kind, listener.framework, 0.8 if value.flag else 0.9, rule, listener.site,
                         value.port_site, value.env)
+    module_root = index.owner(main) or "."
     if listener.config is not None:
-        configured = config_port(index.inventory, main, index.owner(main) or ".", listener.config)
+        configured = config_port(index.inventory, main, module_root, listener.config)
         if configured is not None:
             port, at = configured
             return _Finding(port, kind, listener.framework, 0.9, f"go.{listener.config}.config-port", listener.site,
                             at, None)
+    selector = _config_selector(listener.address)
+    if selector and (found := structured_config_port(index.inventory, main, module_root, selector)) is not None:
+        port, at = found
+        env = value.env if value is not None else None
+        return _Finding(port, kind, listener.framework, 0.7, "go.config-file.port", listener.site, at, env)
     if (listener.address is not None or listener.default_port is None) and (flag := _listen_flag(closure)):
         port, env, at = flag
         return _Finding(port, kind, listener.framework, 0.6, "go.flag.listen-default", listener.site, at, env)
     if listener.default_port is not None:
-        env = "PORT" if listener.framework == "gin" and listener.address is None else None
+        env = listener.port_env if listener.address is None else None
         return _Finding(listener.default_port, kind, listener.framework, 0.5, f"{rule}-default-port", listener.site,
                         None, env)
     env = value.env if value is not None else None
     return _Finding(_FALLBACK_PORT.get(kind, 8080), kind, listener.framework, 0.5 if env else 0.3,
                     f"{rule}-unresolved", listener.site, None, env)
+
+
+def _config_selector(address: str | None) -> list[str]:
+    """``fmt.Sprintf(":%d", cfg.Server.Port)`` → ``["Server", "Port"]`` (the fields below the config value)."""
+    selectors = [m.group(0) for m in _SELECTOR.finditer(address or "")
+                 if not (address or "")[m.end():].lstrip().startswith("(")]
+    return selectors[-1].split(".")[1:] if selectors else []
 
 
 def _listen_flag(closure: list[PackageFacts]) -> tuple[int, str | None, Site] | None:

@@ -34,6 +34,8 @@ class Listener:
     default_port: int | None
     site: Site
     config: str | None = None
+    #: The env var the framework reads the port from when no address is given (gin: PORT).
+    port_env: str | None = None
 
 
 @dataclass(frozen=True)

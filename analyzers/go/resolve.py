@@ -174,8 +174,20 @@ class Resolver:
         candidates = _nearest_first(self.home.assignments.get(expression, []), site)
         for package in self.closure:
             candidates += assigned(package, name) if name[:1].isupper() else []
-            candidates += field_values(package, name)
-        return self._first(((a.expression, a.site) for a in candidates), depth + 1, seen | {key})
+            candidates += _nearest_first(field_values(package, name), site)
+        found = self._first(((a.expression, a.site) for a in candidates), depth + 1, seen | {key})
+        if found.port is None:
+            found = found.fill(self._viper_path(expression.split(".")[1:], site, depth, seen | {key}))
+        return found
+
+    def _viper_path(self, parts: list[str], site: Site, depth: int, seen: frozenset[str]) -> Resolved:
+        """``cfg.Server.Port`` unmarshalled by viper: the default of key ``server.port``."""
+        wanted = ".".join(parts).lower().replace("_", "")
+        for package in self.closure:
+            for key in package.viper_defaults:
+                if key.lower().replace("_", "") == wanted:
+                    return self._viper(key, site, depth, seen)
+        return NOTHING
 
 
 def _nearest_first(assignments: list[Assignment], site: Site) -> list[Assignment]:

@@ -394,6 +394,40 @@ def test_local_replace_outside_the_module_widens_the_build_context(tmp_path: Pat
     assert found["shared"].kind == "library"
 
 
+def test_config_struct_port_is_read_from_the_config_file_at_the_same_key(tmp_path: Path) -> None:
+    main = ('package main\nimport (\n"fmt"\n"net/http"\n)\ntype Config struct {\n\tServer struct{ HTTPPort int }\n}\n'
+            'func main() {\nvar cfg Config\nload("config/config.yaml", &cfg)\n'
+            'http.ListenAndServe(fmt.Sprintf(":%d", cfg.Server.HTTPPort), nil)\n}\n')
+    service = single(tmp_path, main, {"config/config.yaml": "database:\n  port: 5432\nserver:\n  http_port: 8090\n"})
+    assert service.ports == (Port(port=8090, name="http"),), "server.http_port, not database.port"
+    assert ("8090", "config/config.yaml", 4) in evidence(service, "ports")
+
+
+def test_config_struct_port_unmarshalled_by_viper_uses_its_default(tmp_path: Path) -> None:
+    main = ('package main\nimport (\n"fmt"\n"net/http"\n"github.com/spf13/viper"\n)\n'
+            'func main() {\nviper.SetDefault("server.port", 7001)\nvar cfg Config\nviper.Unmarshal(&cfg)\n'
+            'http.ListenAndServe(fmt.Sprintf(":%d", cfg.Server.Port), nil)\n}\n')
+    assert single(tmp_path, main).ports == (Port(port=7001, name="http"),)
+
+
+def test_kratos_servers_take_their_addresses_from_the_nested_config(tmp_path: Path) -> None:
+    main = ('package main\nimport (\n"github.com/go-kratos/kratos/v2/transport/grpc"\n'
+            '"github.com/go-kratos/kratos/v2/transport/http"\n)\nfunc newServers(c *conf.Server) {\n'
+            'http.NewServer(http.Address(c.Http.Addr))\ngrpc.NewServer(grpc.Address(c.Grpc.Addr))\n}\n'
+            'func main() { newServers(nil) }\n')
+    config = "server:\n  http:\n    addr: 0.0.0.0:8000\n  grpc:\n    addr: 0.0.0.0:9000\ndata:\n  port: 1\n"
+    service = single(tmp_path, main, {"configs/config.yaml": config})
+    assert service.framework == "kratos"
+    assert service.ports == (Port(port=8000, name="http"), Port(port=9000, name="grpc"))
+    assert ("9000", "configs/config.yaml", 5) in evidence(service, "ports")
+
+
+def test_graceful_restart_wrappers_listen_like_net_http(tmp_path: Path) -> None:
+    main = ('package main\nimport (\n"fmt"\n"github.com/fvbock/endless"\n)\n'
+            'func main() { endless.ListenAndServe(fmt.Sprintf(":%d", 4242), router()) }\n')
+    assert single(tmp_path, main).ports == (Port(port=4242, name="http"),)
+
+
 # --- units ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "port"), [(":8080", 8080), ("0.0.0.0:80", 80), ("[::]:9090", 9090),
