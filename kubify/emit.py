@@ -18,10 +18,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal, Protocol
 
 from ruamel.yaml import YAML
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.representer import SafeRepresenter
 
 from kubify.diagnostics import KubifyError, error
 
 MARKER = ".kubify-output"
+#: Plain words YAML 1.1 parsers (kubectl's, PyYAML) read as booleans: always quote them.
+_YAML11_BOOLEANS = frozenset({"y", "n", "yes", "no", "on", "off"})
 Format = Literal["yaml", "json"]
 
 
@@ -38,8 +42,22 @@ class Emittable(Protocol):
     def text(self) -> str | None: ...
 
 
+class _Representer(SafeRepresenter):
+    """Safe YAML 1.2 output that YAML 1.1 readers also read back as the same strings."""
+
+    def represent_str(self, data: str) -> ScalarNode:
+        if data.lower() in _YAML11_BOOLEANS:
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style="'")
+        node: ScalarNode = super().represent_str(data)
+        return node
+
+
+_Representer.add_representer(str, _Representer.represent_str)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="safe", pure=True)
+    yaml.Representer = _Representer
     yaml.default_flow_style = False
     yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     yaml.width = 4096

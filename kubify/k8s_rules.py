@@ -223,12 +223,21 @@ def _pod_problems(subject: Subject, pod: PodTemplate) -> Iterator[Problem]:
         yield Problem("k8s.duplicate", f"{pod.path}.volumes", f"volume name {name!r} is used more than once",
                       "give every volume a unique name")
     port_names: Counter[str] = Counter()
+    mountable = volumes + _claim_template_names(subject)
     for container in all_containers:
-        yield from _container_problems(container, volumes, port_names)
+        yield from _container_problems(container, mountable, port_names)
     for name in sorted(n for n, count in port_names.items() if count > 1):
         yield Problem("k8s.duplicate", pod.path, f"port name {name!r} is used by more than one container port",
                       "port names must be unique within a pod")
     yield from _quantity_problems(pod.spec.get("resources"), f"{pod.path}.resources")
+
+
+def _claim_template_names(subject: Subject) -> list[str]:
+    """A StatefulSet's volumeClaimTemplates are volumes its pods may mount by name."""
+    if subject.kind != "StatefulSet":
+        return []
+    templates = as_list(as_dict(subject.obj.get("spec")).get("volumeClaimTemplates"))
+    return [name for t in templates if isinstance(name := as_dict(as_dict(t).get("metadata")).get("name"), str)]
 
 
 def _container_problems(container: Container, volumes: list[str], port_names: Counter[str]) -> Iterator[Problem]:

@@ -331,8 +331,9 @@ def _probes(subject: Subject, _: Sequence[Subject]) -> Iterator[Finding]:
         return
     for pod in subject.pods:
         for container in containers(pod, ("containers",)):
-            if not as_list(container.spec.get("ports")):
-                continue
+            ports = [as_dict(p) for p in as_list(container.spec.get("ports"))]
+            if not ports or all(p.get("protocol") == "UDP" for p in ports):
+                continue  # nothing to probe over TCP/HTTP/gRPC
             for probe in ("readinessProbe", "livenessProbe"):
                 if not isinstance(container.spec.get(probe), dict):
                     yield Finding(f"{container.path}.{probe}", f"container {container.name!r} serves ports but "
@@ -408,10 +409,20 @@ def _secrets_in_env(subject: Subject, _: Sequence[Subject]) -> Iterator[Finding]
         for container in containers(pod):
             for index, env in enumerate(as_list(container.spec.get("env"))):
                 name, value = as_dict(env).get("name"), as_dict(env).get("value")
-                if isinstance(name, str) and isinstance(value, str) and value and looks_secret(name, value):
+                if isinstance(name, str) and isinstance(value, str) and value and _literal_secret(name, value):
                     yield Finding(f"{container.path}.env[{index}].value", f"container {container.name!r} has a "
                                   f"literal value for the secret-looking variable {name}",
                                   "reference a Secret with valueFrom.secretKeyRef instead of a literal value")
+
+
+def _literal_secret(name: str, value: str) -> bool:
+    """A secret-looking name with a value — except a connection URL that carries no credentials
+    (``KAFKA_URL=kafka:9092`` names a host, it hides nothing)."""
+    if not looks_secret(name, value):
+        return False
+    if name.upper().endswith(("_URL", "_URI", "_HOST", "_ADDR", "_ADDRESS", "_BROKERS")):
+        return looks_secret("", value)
+    return True
 
 
 def _secret_object(subject: Subject, _: Sequence[Subject]) -> Iterator[Finding]:
@@ -459,7 +470,10 @@ def _deprecated_api(subject: Subject, _: Sequence[Subject]) -> Iterator[Finding]
 def _replicas(subject: Subject, _: Sequence[Subject]) -> Iterator[Finding]:
     if subject.kind not in _SERVICE_WORKLOADS:
         return
-    replicas = as_dict(subject.obj.get("spec")).get("replicas", 1)
+    spec = as_dict(subject.obj.get("spec"))
+    if "replicas" not in spec and subject.kind == "Deployment":
+        return  # left to a HorizontalPodAutoscaler, as the Kubernetes docs recommend
+    replicas = spec.get("replicas", 1)
     if isinstance(replicas, int) and replicas < 2:
         yield Finding("$.spec.replicas", f"runs {replicas} replica(s): any restart is downtime",
                       "run at least 2 replicas for a service")

@@ -60,3 +60,10 @@ def test_write_tree_replaces_its_own_output_only(tmp_path: Path) -> None:
 def test_paths_escaping_the_output_are_refused() -> None:
     with pytest.raises(KubifyError):
         emit.files([Art("../evil.yaml", "text", text="x")])
+
+
+def test_yaml_11_boolean_words_stay_strings_for_kubectl() -> None:
+    import yaml  # PyYAML reads YAML 1.1, like kubectl
+
+    values = {"a": "yes", "b": "No", "c": "ON", "d": "off", "e": "y", "f": "true", "g": "plain"}
+    assert yaml.safe_load(emit.dump_yaml(values)) == values
