@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rich.markup import escape
+
 from kubify.diagnostics import Diagnostic
 from kubify.emit import dump_json, dump_yaml
 from kubify.ir import Application, Component, Evidence
@@ -40,32 +42,34 @@ def print_tree(app: Application, diagnostics: Sequence[Diagnostic], *, verbose: 
 
     console = Console()
     root = Tree(f"[bold]{app.name}[/] — {len(app.components)} components, {len(app.services)} backing services")
+
     for component in app.components:
         _component_node(root, component)
     for service in app.services:
-        node = root.add(f"[bold magenta]{service.name}[/] backing service: {service.kind}"
-                        f"{' ' + service.version if service.version else ''} ({service.grade}-grade)")
+        version = f" {service.version}" if service.version else ""
+        node = root.add(f"[bold magenta]{service.name}[/] backing service: {service.kind}{escape(version)} "
+                        f"({service.grade}-grade)")
         for evidence in service.evidence:
             node.add(_because(evidence))
     console.print(root)
     shown = [d for d in diagnostics if verbose or d.severity != "info"]
     for diagnostic in shown:
         style = {"error": "red", "warning": "yellow"}.get(diagnostic.severity, "dim")
-        console.print(f"[{style}]{diagnostic.render()}[/]", markup=True, highlight=False)
+        console.print(f"[{style}]{escape(diagnostic.render())}[/]", highlight=False)
 
 
 def _component_node(root: Any, component: Component) -> None:
     deployable = "" if component.deployable or component.kind in ("job", "cronjob") else " [dim](not deployed)[/]"
-    node = root.add(f"[bold cyan]{component.name}[/] ({component.kind}) at {component.path}{deployable}")
+    node = root.add(f"[bold cyan]{component.name}[/] ({component.kind}) at {escape(component.path)}{deployable}")
     for field in TREE_FIELDS:
         value = getattr(component, field)
         if value in (None, (), "") or (field == "kind"):
             continue
-        branch = node.add(f"{field}: {_show(field, value)}")
+        branch = node.add(f"{field}: {escape(_show(field, value))}")
         for evidence in component.evidence_for(field):
             branch.add(_because(evidence))
     for conflict in component.conflicts:
-        node.add(f"[yellow]conflict on {conflict.field}[/]: {conflict.message}")
+        node.add(f"[yellow]conflict on {conflict.field}[/]: {escape(conflict.message)}")
 
 
 def _show(field: str, value: Any) -> str:
@@ -82,4 +86,4 @@ def _because(evidence: Evidence) -> str:
     where = evidence.file or "(inferred)"
     if evidence.line:
         where += f":{evidence.line}"
-    return f"[dim]← {where} {evidence.value} ({evidence.rule}, {evidence.confidence:.2f})[/]"
+    return f"[dim]← {escape(f'{where} {evidence.value} ({evidence.rule}, {evidence.confidence:.2f})')}[/]"
