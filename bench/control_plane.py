@@ -71,10 +71,14 @@ def main() -> None:
             began = time.monotonic()
             cluster.stop()
             stops.append(time.monotonic() - began)
-    print(f"start-up (cached binaries, ready)   {statistics.median(starts):7.1f} s median of {args.runs}"
-          f" (min {min(starts):.1f}, max {max(starts):.1f})")
-    print(f"teardown                            {statistics.median(stops):7.1f} s median of {args.runs}"
-          f" (min {min(stops):.1f}, max {max(stops):.1f})")
+    print(
+        f"start-up (cached binaries, ready)   {statistics.median(starts):7.1f} s median of {args.runs}"
+        f" (min {min(starts):.1f}, max {max(starts):.1f})"
+    )
+    print(
+        f"teardown                            {statistics.median(stops):7.1f} s median of {args.runs}"
+        f" (min {min(stops):.1f}, max {max(stops):.1f})"
+    )
 
 
 if __name__ == "__main__":

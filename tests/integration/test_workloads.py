@@ -132,3 +132,62 @@ def test_deleting_a_deployment_collects_its_replicasets_and_pods(api: ApiClient,
 
     wait_until(lambda: not api.get(replicasets)["items"], "the ReplicaSet to be collected")
     wait_until(lambda: not _pods(api, namespace, "app=gc"), "the Pod to be collected")
+
+
+def test_a_namespace_with_running_pods_finishes_terminating(api: ApiClient) -> None:
+    name = "terminate-me"
+    api.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    labels = {"app": "doomed"}
+    api.apply(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "doomed", "namespace": name},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": {"containers": [_container("doomed")]}},
+            },
+        }
+    )
+    wait_until(
+        lambda: [p for p in _pods(api, name, "app=doomed") if p["status"].get("phase") == "Running"],
+        "the Pod to run",
+    )
+
+    api.request("DELETE", f"/api/v1/namespaces/{name}")
+
+    assert api.get(f"/api/v1/namespaces/{name}")["status"]["phase"] == "Terminating"
+    wait_until(lambda: gone(api, f"/api/v1/namespaces/{name}"), "the namespace controller to finish")
+
+
+def test_the_scheduler_honours_the_fake_nodes_gpu_capacity(api: ApiClient, namespace: str) -> None:
+    def gpu_pod(name: str, gpus: int) -> dict[str, Any]:
+        container = _container(name)
+        container["resources"] = {"limits": {"nvidia.com/gpu": str(gpus)}}
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"containers": [container]},
+        }
+
+    pods = f"/api/v1/namespaces/{namespace}/pods"
+    # Pods are admitted only once the namespace's default ServiceAccount exists.
+    wait_until(lambda: not gone(api, f"/api/v1/namespaces/{namespace}/serviceaccounts/default"), "default SA")
+    api.request("POST", pods, gpu_pod("fits", NODE.gpus))
+    api.request("POST", pods, gpu_pod("too-big", NODE.gpus + 1))
+
+    running = wait_until(
+        lambda: (p := api.get(f"{pods}/fits"))["status"].get("phase") == "Running" and p, "the fitting Pod to run"
+    )
+    assert running["spec"]["nodeName"] == NODE.name
+
+    def unschedulable() -> str | None:
+        conditions = api.get(f"{pods}/too-big")["status"].get("conditions") or []
+        reasons = [c.get("message", "") for c in conditions if c.get("reason") == "Unschedulable"]
+        return reasons[0] if reasons else None
+
+    message = wait_until(unschedulable, "the scheduler to reject the oversized Pod")
+    assert "Insufficient nvidia.com/gpu" in message
+    assert api.get(f"{pods}/too-big")["status"]["phase"] == "Pending"
