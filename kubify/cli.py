@@ -68,6 +68,8 @@ def build(
     host: Annotated[str | None, typer.Option(help="Expose HTTP services on this host (Ingress).")] = None,
     gateway: Annotated[str | None, typer.Option(help="Expose through this Gateway API Gateway "
                                                 "(HTTPRoute) instead of an Ingress.")] = None,
+    tls_issuer: Annotated[str | None, typer.Option(help="cert-manager ClusterIssuer for TLS on the host.")] = None,
+    ingress_class: Annotated[str | None, typer.Option(help="IngressClass of the emitted Ingress.")] = None,
     sbom: Annotated[bool, typer.Option(help="Run syft for an SBOM (finds transitive dependencies).")] = False,
     kubernetes_version: Annotated[str, typer.Option(help="Kubernetes version to validate against.")] = "1.35",
 ) -> None:
@@ -75,6 +77,7 @@ def build(
     from kubify import emit, pipeline
 
     options = pipeline.BuildOptions(namespace=namespace, registry=registry, host=host, gateway=gateway,
+                                    tls_issuer=tls_issuer, ingress_class=ingress_class,
                                     kubernetes_version=kubernetes_version, sbom=sbom)
     result = _guard(lambda: pipeline.compile_repository(path, options, progress=_progress()))
     _report(result.diagnostics)

@@ -147,6 +147,8 @@ class BuildOptions:
     registry: str | None = None
     host: str | None = None
     gateway: str | None = None
+    tls_issuer: str | None = None
+    ingress_class: str | None = None
     kubernetes_version: str = "1.35"
     sbom: bool = False
 
@@ -190,7 +192,8 @@ def _lower_options(inference: Inference, options: BuildOptions) -> Any:
     config, _raw, _rel, _notes = overrides.load_config(inference.inventory)
     namespace = options.namespace or (config.namespace if config else None) or inference.application.name
     return LowerOptions(namespace=namespace, registry=options.registry, host=options.host,
-                        gateway_name=options.gateway)
+                        gateway_name=options.gateway, tls_issuer=options.tls_issuer,
+                        ingress_class=options.ingress_class)
 
 
 def validate_manifests(paths: Sequence[Path], *, kubernetes_version: str = "1.35") -> list[Diagnostic]:
