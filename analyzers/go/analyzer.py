@@ -34,6 +34,9 @@ from kubify.signals.versions import read_version
 GENERIC_MAIN_NAMES = frozenset({"main", "cmd", "src", "app", "server", "service", "bin"})
 #: The generated build's base image when nothing pins a Go version.
 DEFAULT_GO_IMAGE = "golang:1"
+#: The oldest Go release that still gets security fixes. The ``go`` directive is a *minimum*
+#: (newer toolchains build older modules), so an older one is built with this release.
+SUPPORTED_GO = (1, 24)
 _MAJOR_MINOR = re.compile(r"^(?:go)?(\d+)\.(\d+)")
 _SQL_SERVICES = ("postgres", "mysql")
 
@@ -148,11 +151,11 @@ def _go_version(inventory: Inventory, module: Module) -> tuple[str | None, Evide
 
 
 def _image_tag(version: str, toolchain: str | None) -> str:
-    """``golang:<major.minor>`` of the newer of the go directive and the toolchain line."""
+    """``golang:<major.minor>`` of the newest of the go directive, the toolchain line and :data:`SUPPORTED_GO`."""
     found = [m for text in (version, toolchain) if text and (m := _MAJOR_MINOR.match(text))]
     if not found:
         return DEFAULT_GO_IMAGE
-    major, minor = max((int(m.group(1)), int(m.group(2))) for m in found)
+    major, minor = max([(int(m.group(1)), int(m.group(2))) for m in found] + [SUPPORTED_GO])
     return f"golang:{major}.{minor}"
 
 
@@ -193,38 +196,36 @@ def _library(base: Draft, module: Module) -> Component:
 
 # --- programs -----------------------------------------------------------------------------
 
-def _build_context(index: GoIndex, module: Module) -> tuple[str, bool]:
-    """The build context and whether it is a go.work root.
-
-    The module root, unless a go.work lists the module (the workspace root) or a local
-    ``replace`` points outside it (the directory holding both).
-    """
+def _build_context(index: GoIndex, module: Module) -> str:
+    """The module root, unless a go.work lists the module (then the workspace root) or a local
+    ``replace`` points outside it (then the directory holding both)."""
     for work, dirs in index.workspaces:
         if module.root in dirs:
-            return posixpath.dirname(work.file) or ".", True
+            return posixpath.dirname(work.file) or "."
     context = module.root
     for replacement in module.modfile.replaces if module.modfile else ():
         target = normalize(module.root, replacement.new_path) if replacement.local else None
         if target is not None and index.inventory.has_dir(target):
             common = posixpath.commonpath([p for p in (context, target) if p != "."] or ["."])
             context = common if context != "." and target != "." and common else "."
-    return context, False
+    return context
 
 
 def _program(index: GoIndex, base: Draft, module: Module, main: str, *, name: str,
-             context: tuple[str, bool]) -> Component:
+             context: str) -> Component:
     draft = base.copy()
     program: Program = describe_program(index, main, draft)
-    directory, workspace = context
-    build_root = directory if workspace else module.root
-    package = "./" + relative_to(main, build_root) if main != build_root else "."
-    enter = "" if build_root == directory else f"cd {relative_to(module.root, directory)} && "
+    # Commands run in the module's directory inside the context (where go.mod is; a go.work above
+    # it is found by the go tool), so the main package is named relative to the module root.
+    package = "./" + relative_to(main, module.root) if main != module.root else "."
     manifest = Site(module.modfile.file, 1) if module.modfile else program.run_site
-    flags = "" if program.cgo else "CGO_ENABLED=0 "
+    # CGO_ENABLED is a build arg rather than a "CGO_ENABLED=0 go build" prefix: the Dockerfile
+    # generator recognises the main package by a command that starts with "go build".
     build = Build(
-        context=directory, generated=True, base_image=draft.image, args={"MAIN_PACKAGE": package},
-        install=(f"{enter}go mod download",),
-        build=(f"{enter}{flags}go build -trimpath -ldflags='-s -w' -o /out/{name} {package}",),
+        context=context, generated=True, base_image=draft.image,
+        args={"MAIN_PACKAGE": package, "CGO_ENABLED": "1" if program.cgo else "0"},
+        install=("go mod download",),
+        build=(f"go build -trimpath -ldflags='-s -w' -o /out/{name} {package}",),
     )
     draft.set("build", build, "go.build.generated", manifest, 0.5, shown=f"{draft.image}: {build.build[0]}")
     if program.cgo is not None:

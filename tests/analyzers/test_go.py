@@ -81,8 +81,9 @@ def test_gin_api_fields_and_where_they_came_from() -> None:
     assert evidence(api, "migrations") == [("golang-migrate", "go.mod",
                                             line_of(root, "go.mod", "golang-migrate/migrate"))]
     assert api.build is not None and api.build.generated
-    assert (api.build.base_image, api.build.context, api.build.args) == ("golang:1.22", ".", {"MAIN_PACKAGE": "."})
-    assert api.build.build == ("CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/go-gin-api .",)
+    assert (api.build.base_image, api.build.context) == ("golang:1.24", ".")
+    assert api.build.args == {"MAIN_PACKAGE": ".", "CGO_ENABLED": "0"}
+    assert api.build.build == ("go build -trimpath -ldflags='-s -w' -o /out/go-gin-api .",)
     assert api.run is not None and api.run.command == ("/app/go-gin-api",)
     assert evidence(api, "run") == [("/app/go-gin-api", "main.go", line_of(root, "main.go", "func main()"))]
 
@@ -102,7 +103,7 @@ def test_multi_cmd_module_has_one_component_per_main_package() -> None:
         "api": "./cmd/api", "worker": "./cmd/worker", "migrate-tool": "./cmd/migrate-tool"}
     assert found["worker"].build is not None
     assert found["worker"].build.build == (
-        "CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/worker ./cmd/worker",)
+        "go build -trimpath -ldflags='-s -w' -o /out/worker ./cmd/worker",)
     assert found["worker"].run is not None and found["worker"].run.command == ("/app/worker",)
 
 
@@ -153,7 +154,7 @@ def test_grpc_server_port_from_flag_and_grpc_health() -> None:
     assert greeter.health == Health(type="grpc", port=50051)
     assert evidence(greeter, "health") == [("grpc:50051", "cmd/greeter/main.go",
                                             line_of(root, "cmd/greeter/main.go", "RegisterHealthServer"))]
-    assert greeter.build is not None and greeter.build.base_image == "golang:1.21"
+    assert greeter.build is not None and greeter.build.base_image == "golang:1.24", "go 1.21 is a minimum"
 
 
 def test_workspace_service_builds_from_the_workspace_root_and_library_is_not_deployable() -> None:
@@ -166,7 +167,8 @@ def test_workspace_service_builds_from_the_workspace_root_and_library_is_not_dep
     assert (common.kind, common.path, common.build, common.run) == ("library", "libs/common", None, None)
     assert (users.kind, users.path, users.framework) == ("service", "services/users", "echo")
     assert users.build is not None
-    assert (users.build.context, users.build.args) == (".", {"MAIN_PACKAGE": "./services/users"})
+    assert users.build.context == ".", "the go.work root: libs/common must be in the context"
+    assert users.build.args == {"MAIN_PACKAGE": ".", "CGO_ENABLED": "0"}, "built from services/users"
     assert users.ports == (Port(port=1323, name="http"),), "resolved through common.GetEnv's fallback"
     env = {e.name: e for e in users.env}
     assert env["PORT"].default == "1323" and env["REDIS_ADDR"].default == "localhost:6379"
@@ -259,7 +261,7 @@ def test_cgo_keeps_cgo_enabled(tmp_path: Path) -> None:
                                  '_ "github.com/mattn/go-sqlite3"\n)\n'
                                  'func main() { sql.Open("sqlite3", "x.db"); http.ListenAndServe(":8080", nil) }\n')
     assert component.build is not None
-    assert "CGO_ENABLED=0" not in component.build.build[0]
+    assert component.build.args["CGO_ENABLED"] == "1"
     assert [(e.value, e.file) for e in component.evidence if e.rule == "go.build.cgo-required"] == [("cgo", "main.go")]
 
 
@@ -388,8 +390,8 @@ def test_local_replace_outside_the_module_widens_the_build_context(tmp_path: Pat
     found = components(root)
     api = found["api"]
     assert api.build is not None and api.build.context == "."
-    assert api.build.build[0].startswith("cd services/api && CGO_ENABLED=0 go build")
-    assert api.build.args == {"MAIN_PACKAGE": "./cmd/api"}
+    assert api.build.build[0] == "go build -trimpath -ldflags='-s -w' -o /out/api ./cmd/api"
+    assert api.build.args == {"MAIN_PACKAGE": "./cmd/api", "CGO_ENABLED": "0"}
     assert api.ports == (Port(port=9000, name="http"),), "resolved in the replaced module"
     assert found["shared"].kind == "library"
 
