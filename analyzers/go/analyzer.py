@@ -70,6 +70,8 @@ class GoAnalyzer:
         if module.modfile is not None and module.modfile.module is None and not module.modfile.diagnostics:
             notes.append(warning("go.mod.no-module", "go.mod has no 'module' directive", file=module.modfile.file,
                                  line=1, hint="start go.mod with 'module example.com/name'"))
+        if not index.packages(module):
+            return Analysis(diagnostics=notes)  # a go.mod without Go code (a Hugo module, a stub)
         mains, truncated = _main_packages(index, module)
         if truncated:
             notes.append(info("go.scan.truncated", f"only the first {MAX_GO_FILES_PER_MODULE} Go files of the "

@@ -23,6 +23,8 @@ FRAMEWORKS: tuple[tuple[str, str], ...] = (
     ("github.com/zeromicro/go-zero/zrpc", "go-zero"),
     ("github.com/go-kratos/kratos", "kratos"),
     ("github.com/gobuffalo/buffalo", "buffalo"),
+    ("github.com/urfave/negroni", "negroni"),
+    ("github.com/go-martini/martini", "martini"),
 )
 #: Routers that mount on net/http: an ``http.ListenAndServe`` is their listener.
 NET_HTTP_ROUTERS = frozenset({"chi", "gorilla/mux", "httprouter"})

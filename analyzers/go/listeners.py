@@ -47,6 +47,8 @@ class _Method:
 
 _METHODS: tuple[_Method, ...] = (
     _Method("github.com/gin-gonic/gin", re.compile(r"(\w+)\.Run(?:TLS)?\s*\("), "gin", 8080, port_env="PORT"),
+    _Method("github.com/urfave/negroni", re.compile(r"(\w+)\.Run\s*\("), "negroni", 8080, port_env="PORT"),
+    _Method("github.com/go-martini/martini", re.compile(r"(\w+)\.Run\s*\("), "martini", 3000, port_env="PORT"),
     _Method("github.com/gobuffalo/buffalo", re.compile(r"(\w+)\.Serve\s*\("), "buffalo", 3000, port_env="PORT",
             takes_address=False),
     _Method("github.com/go-kratos/kratos/v2/transport/http", re.compile(r"\b(http)\.Address\s*\("), "kratos"),

@@ -25,7 +25,8 @@ from kubify.scan import Inventory, join, parent, relative_to
 #: Directory names whose main packages are tooling, samples or tests — never components.
 NOT_COMPONENT_DIRS: frozenset[str] = frozenset({
     "tools", "tool", "hack", "scripts", "script", "examples", "example", "_examples", "test", "tests", "testing",
-    "e2e", "testdata", "testutil", "docs", "benchmarks", "benchmark", "mocks", "fixtures",
+    "e2e", "integration", "testdata", "testutil", "docs", "benchmarks", "benchmark", "mocks", "fixtures", "demo",
+    "demos", "sample", "samples", "playground", "gen", "codegen", "generator", "generators",
 })
 #: How many packages (a main and what it imports) one component's scan may read.
 MAX_CLOSURE = 64

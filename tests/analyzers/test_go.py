@@ -430,6 +430,21 @@ def test_graceful_restart_wrappers_listen_like_net_http(tmp_path: Path) -> None:
     assert single(tmp_path, main).ports == (Port(port=4242, name="http"),)
 
 
+def test_go_mod_without_go_code_is_no_component(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, {"go.mod": "module github.com/acme/site\n\ngo 1.22\n",
+                                "hugo.toml": "title = 'site'\n", "content/_index.md": "# hi\n"})
+    _inventory, (analysis,) = analyze(root)
+    assert analysis.components == []
+
+
+def test_samples_and_generators_are_not_components(tmp_path: Path) -> None:
+    listen = 'package main\nimport "net/http"\nfunc main() { http.ListenAndServe(":8080", nil) }\n'
+    root = make_repo(tmp_path, {"go.mod": GO_MOD.format(name="lib"), "lib.go": "package lib\n",
+                                "samples/server/main.go": listen, "internal/gen/main.go": listen,
+                                "cmd/lib/main.go": 'package main\nimport "fmt"\nfunc main() { fmt.Println(1) }\n'})
+    assert {n: c.kind for n, c in components(root).items()} == {"lib": "cli"}
+
+
 # --- units ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "port"), [(":8080", 8080), ("0.0.0.0:80", 80), ("[::]:9090", 9090),
@@ -474,3 +489,38 @@ def test_go_source_scans_never_raise(text: str) -> None:
     for listener in facts.listeners:
         if listener.address:
             resolver.resolve(listener.address, listener.site)
+
+
+_TREE_FILES = ("go.mod", "go.work", "main.go", "server.go", "Procfile", ".env.example", "config.yaml", "app.conf",
+               "0001.up.sql", "go.sum")
+_TREE_DIRS = ("", "cmd/api", "internal/x", "services/a", "etc", "conf", "migrations", "tools/t", "_x")
+_TREE_TEXTS = (
+    "module example.com/x\n\ngo 1.22\nrequire (\n\tgithub.com/gin-gonic/gin v1\n)\nreplace a => ../b\n",
+    "go 1.22\nuse (\n ./services/a\n ../../etc\n /abs\n)\n",
+    'package main\nimport (\n"net/http"\n"os"\n"github.com/gin-gonic/gin"\n)\nfunc main() {\n'
+    'port := os.Getenv("PORT")\nif port == "" { port = "8080" }\nr := gin.Default()\nr.GET("/healthz", nil)\n'
+    'r.Run(":" + port)\nhttp.ListenAndServe(fmt.Sprintf(":%d", cfg.Server.Port), nil)\n}\n',
+    "server:\n  port: 99999\n  http:\n    addr: x:1\n", "Port: 8888\n", "web: ./bin/x\n", "httpport = 8080\n",
+    'package main\nimport "github.com/zeromicro/go-zero/rest"\nfunc main() { rest.MustNewServer(c) }\n',
+)
+
+
+def _contents() -> st.SearchStrategy[bytes]:
+    cut = st.sampled_from(_TREE_TEXTS).flatmap(lambda s: st.integers(0, len(s)).map(lambda n: s[:n].encode()))
+    return st.one_of(cut, st.text(max_size=200).map(str.encode), st.binary(max_size=100))
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.tuples(st.sampled_from(_TREE_DIRS), st.sampled_from(_TREE_FILES)), _contents(), max_size=10))
+def test_arbitrary_go_trees_analyze_without_raising(tmp_path_factory: pytest.TempPathFactory,
+                                                    tree: dict[tuple[str, str], bytes]) -> None:
+    root = tmp_path_factory.mktemp("repo")
+    for (folder, name), data in tree.items():
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        (root / folder / name).write_bytes(data)
+    inventory = scan(root)
+    for detection in ANALYZER.detect(inventory):
+        analysis = ANALYZER.analyze(inventory, detection)
+        assert all(c.analyzer == "go" and c.path == detection.root for c in analysis.components)
+        assert len({c.name for c in analysis.components}) == len(analysis.components)
