@@ -445,6 +445,26 @@ def test_samples_and_generators_are_not_components(tmp_path: Path) -> None:
     assert {n: c.kind for n, c in components(root).items()} == {"lib": "cli"}
 
 
+SERVER_WITH_PG = ('package main\nimport (\n"net/http"\n_ "github.com/lib/pq"\n)\n'
+                  'func main() { http.ListenAndServe(":8080", nil) }\n')
+
+
+@pytest.mark.parametrize(("files", "command"), [
+    pytest.param({"db/migrations/00001_init.sql": "-- +goose Up\nCREATE TABLE t (id int);\n"},
+                 ("goose", "-dir", "db/migrations", "postgres", "$(DATABASE_URL)", "up"), id="goose-annotations"),
+    pytest.param({"atlas.hcl": 'env "prod" {}\n', "migrations/20240101_init.sql": "CREATE TABLE t (id int);\n",
+                  "migrations/atlas.sum": "h1:abc=\n"},
+                 ("atlas", "migrate", "apply", "--dir", "file://migrations", "--url", "$(DATABASE_URL)"), id="atlas"),
+    pytest.param({"sql/migration/1_init.up.sql": "CREATE TABLE t (id int);\n"},
+                 ("migrate", "-path", "sql/migration", "-database", "$(DATABASE_URL)", "up"),
+                 id="golang-migrate-files"),
+])
+def test_migration_tools(tmp_path: Path, files: dict[str, str], command: tuple[str, ...]) -> None:
+    service = single(tmp_path, SERVER_WITH_PG, files)
+    assert [m.command for m in service.migrations] == [command]
+    assert evidence(service, "migrations")[0][1] in files
+
+
 # --- units ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "port"), [(":8080", 8080), ("0.0.0.0:80", 80), ("[::]:9090", 9090),
