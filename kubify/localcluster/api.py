@@ -21,7 +21,6 @@ from kubify.localcluster.pki import KeyPair
 
 JSON = dict[str, Any]
 APPLY_PATCH = "application/apply-patch+yaml"
-MERGE_PATCH = "application/merge-patch+json"
 
 
 class ApiError(RuntimeError):
