@@ -16,6 +16,7 @@ import re
 from typing import ClassVar
 
 from kubify.analyzers.base import Analysis, Detection
+from kubify.analyzers.go.catalog import SERVICES
 from kubify.analyzers.go.draft import Draft
 from kubify.analyzers.go.migrations import with_migrations
 from kubify.analyzers.go.modules import MAX_GO_FILES_PER_MODULE, GoIndex, Module, go_visible, normalize, tooling
@@ -23,7 +24,7 @@ from kubify.analyzers.go.program import Program, describe_program
 from kubify.analyzers.go.records import Site
 
 from kubify.diagnostics import Diagnostic, info, warning
-from kubify.ir import Build, Component, EnvVar, Evidence, Run
+from kubify.ir import Build, Component, Dependency, EnvVar, Evidence, Run
 from kubify.naming import dns_label
 from kubify.scan import Inventory, join, relative_to
 from kubify.signals.dotenv import read_env_example
@@ -84,6 +85,7 @@ class GoAnalyzer:
             names = _names(module, mains)
             context = _build_context(index, module)
             programs = [_program(index, base, module, main, name=names[main], context=context) for main in mains]
+            programs = _required_services(index, module, programs)
             components = with_migrations(inventory, index, module, programs)
             components = _apply_procfile(inventory, module, components, notes)
             notes += _go_sum_notes(inventory, module)
@@ -238,6 +240,37 @@ def _program(index: GoIndex, base: Draft, module: Module, main: str, *, name: st
     draft.set("run", Run(command=command), rule, program.run_site, 0.6 if program.run_args else 0.5,
               shown=" ".join(command))
     return draft.component(name, module.root)
+
+
+def _required_services(index: GoIndex, module: Module, components: list[Component]) -> list[Component]:
+    """go.mod's direct requirements of database/broker clients, for a module with one runnable program.
+
+    Its code may reach the client through a package the bounded import walk did not visit;
+    a requirement only tests import (no non-test file of the module does) is not counted.
+    """
+    runnable = [c for c in components if c.kind in ("service", "worker")]
+    if len(runnable) != 1 or module.modfile is None:
+        return components
+    target = runnable[0]
+    imported = {i.path for d in index.packages(module) for f in index.files(d) for i in f.imports}
+    direct = [r for r in module.modfile.requires if not r.indirect]
+    have = {d.service for d in target.depends_on}
+    added: list[tuple[str, Evidence]] = []
+    for prefix, service in SERVICES:
+        requirement = next((r for r in direct if prefix == r.path or prefix.startswith(r.path + "/")
+                            or r.path.startswith(prefix + "/")), None)
+        used = any(path == prefix or path.startswith(prefix + "/") for path in imported)
+        if requirement is None or not used or service in have:
+            continue
+        have.add(service)
+        added.append((service, Evidence(field="depends_on", value=service, rule="go.dependency.require",
+                                        file=module.modfile.file, line=requirement.line, confidence=0.7)))
+    if not added:
+        return components
+    update = {"depends_on": tuple(sorted((*target.depends_on, *(Dependency(service=k) for k, _ in added)),
+                                         key=lambda d: d.service or "")),
+              "evidence": (*target.evidence, *(e for _, e in added))}
+    return [c.model_copy(update=update) if c is target else c for c in components]
 
 
 def _apply_procfile(inventory: Inventory, module: Module, components: list[Component],

@@ -465,6 +465,20 @@ def test_migration_tools(tmp_path: Path, files: dict[str, str], command: tuple[s
     assert evidence(service, "migrations")[0][1] in files
 
 
+def test_direct_requirements_used_outside_the_import_walk_still_count(tmp_path: Path) -> None:
+    go_mod = ("module example.com/shop/svc\n\ngo 1.22\n\nrequire (\n\tgithub.com/jackc/pgx/v5 v5.6.0\n"
+              "\tgithub.com/redis/go-redis/v9 v9.5.1\n)\n")
+    root = make_repo(tmp_path, {
+        "go.mod": go_mod, "go.sum": "",
+        "main.go": 'package main\nimport "net/http"\nfunc main() { http.ListenAndServe(":8080", nil) }\n',
+        "internal/db/db.go": 'package db\nimport _ "github.com/jackc/pgx/v5/stdlib"\n',
+        "internal/cache/cache_test.go": 'package cache\nimport _ "github.com/redis/go-redis/v9"\n',
+    })
+    (service,) = components(root).values()
+    assert service.depends_on == (Dependency(service="postgres"),), "redis is only imported by a test"
+    assert evidence(service, "depends_on") == [("postgres", "go.mod", 6)]
+
+
 # --- units ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "port"), [(":8080", 8080), ("0.0.0.0:80", 80), ("[::]:9090", 9090),
