@@ -65,6 +65,8 @@ def describe_program(index: GoIndex, main: str, draft: Draft) -> Program:
     findings = _ports(index, main, closure)
     framework = _framework(closure)
     kind = _kind(draft, closure, findings, framework, main_site)
+    if kind == "service" and not findings:
+        findings = [_fallback(closure, framework, main_site)]
     if framework is not None:
         name, at, confidence = framework
         draft.set("framework", name, f"go.framework.{name.replace('/', '-')}", at, confidence)
@@ -158,6 +160,14 @@ def _config_selector(address: str | None) -> list[str]:
     selectors = [m.group(0) for m in _SELECTOR.finditer(address or "")
                  if not (address or "")[m.end():].lstrip().startswith("(")]
     return selectors[-1].split(".")[1:] if selectors else []
+
+
+def _fallback(closure: list[PackageFacts], framework: tuple[str, Site, float] | None, main_site: Site) -> _Finding:
+    """A service whose listener was not found: the conventional port (8080; gRPC 50051)."""
+    grpc = next((f.grpc_server for f in closure if f.grpc_server is not None), None)
+    kind, at = ("grpc", grpc) if grpc is not None else ("http", framework[1] if framework else main_site)
+    return _Finding(_FALLBACK_PORT.get(kind, 8080), kind, framework[0] if framework else "go", 0.3,
+                    "go.port.conventional-default", at, None, None)
 
 
 def _listen_flag(closure: list[PackageFacts]) -> tuple[int, str | None, Site] | None:

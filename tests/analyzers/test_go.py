@@ -479,6 +479,14 @@ def test_direct_requirements_used_outside_the_import_walk_still_count(tmp_path: 
     assert evidence(service, "depends_on") == [("postgres", "go.mod", 6)]
 
 
+def test_web_framework_without_a_visible_listener_gets_the_conventional_port(tmp_path: Path) -> None:
+    main = ('package main\nimport (\n"github.com/labstack/echo/v4"\n"github.com/acme/platform/boot"\n)\n'
+            'func main() {\ne := echo.New()\nboot.Serve(e)\n}\n')
+    service = single(tmp_path, main)
+    assert (service.kind, service.framework, service.ports) == ("service", "echo", (Port(port=8080, name="http"),))
+    assert [(e.rule, e.confidence) for e in service.evidence_for("ports")] == [("go.port.conventional-default", 0.3)]
+
+
 # --- units ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "port"), [(":8080", 8080), ("0.0.0.0:80", 80), ("[::]:9090", 9090),
