@@ -63,7 +63,16 @@ def split(command: str) -> list[str] | None:
 
 
 def is_dev_server(script: str | None) -> bool:
-    return bool(script and DEV_SERVER.search(script))
+    """A development server or watcher, never a production process (``vite`` alone is Vite's dev server)."""
+    if not script:
+        return False
+    if DEV_SERVER.search(script):
+        return True
+    for command in re.split(r"&&|\|\||[;|]", script):
+        tokens = command.split()
+        if tokens and tokens[0] == "vite" and (len(tokens) == 1 or tokens[1] not in ("build", "preview", "optimize")):
+            return True
+    return False
 
 
 def is_static_preview(script: str | None) -> bool:

@@ -25,7 +25,14 @@ from kubify.analyzers.node.commands import (
     start_command,
 )
 from kubify.analyzers.node.draft import Draft
-from kubify.analyzers.node.frameworks import Framework, StaticOutput, config_file, frameworks, static_output
+from kubify.analyzers.node.frameworks import (
+    Framework,
+    StaticOutput,
+    config_file,
+    frameworks,
+    next_base_path,
+    static_output,
+)
 from kubify.analyzers.node.node_version import NodeVersion, node_version
 from kubify.analyzers.node.package_json import PackageJson
 from kubify.analyzers.node.package_manager import PackageManager
@@ -43,6 +50,8 @@ from kubify.signals.dotenv import read_env_example
 
 ANALYZER = "node"
 STATIC_PORT = 8080
+#: How the generated static-site image runs: nginx in the foreground (the nginx image's own CMD).
+NGINX_COMMAND: tuple[str, ...] = ("nginx", "-g", "daemon off;")
 FALLBACK_PORT = 3000
 #: Frameworks whose server reads ``$PORT`` itself.
 READS_PORT_ENV = frozenset({"next", "nuxt", "remix", "react-router", "sveltekit", "astro", "strapi", "adonisjs",
@@ -327,6 +336,9 @@ def _prisma_generate(ctx: PackageContext) -> tuple[str, ...]:
 
 
 def _static_site(shape: Shape, draft: Draft) -> None:
+    """The built files are served by nginx (unprivileged, port 8080) from ``build.output_dir``."""
+    draft.set("run", Run(command=NGINX_COMMAND), "node.static.nginx-serve", shape.file, shape.line, 0.5,
+              shown=" ".join(NGINX_COMMAND))
     draft.set("ports", (Port(port=STATIC_PORT, name="http"),), "node.static.nginx-port", shape.file, shape.line, 0.7,
               shown=str(STATIC_PORT))
     draft.set("health", Health(type="http", path="/", port=STATIC_PORT), "node.static.health-root", shape.file,
@@ -343,8 +355,9 @@ def _service_fields(ctx: PackageContext, shape: Shape, draft: Draft) -> int:
         ctx.notes.append(warning("node.run.unknown", "no start command found: no 'start' script, 'main' field or "
                                  "index.js/server.js", file=ctx.package.file, line=ctx.package.line("scripts"),
                                  hint='add "start": "node server.js" to scripts'))
-    health = code_health(ctx.facts) or file_health(ctx.inventory, ctx.root, shape.framework.name
-                                                   if shape.framework else None)
+    framework = shape.framework.name if shape.framework else None
+    base = next_base_path(ctx.inventory, ctx.root) if framework == "next" else ""
+    health = code_health(ctx.facts) or file_health(ctx.inventory, ctx.root, framework, base)
     if health is not None:
         draft.set("health", Health(type="http", path=health.path, port=port), health.rule, health.file, health.line,
                   health.confidence, shown=f"GET {health.path} on {port}")

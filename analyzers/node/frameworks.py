@@ -81,9 +81,10 @@ CONFIG_FILES: dict[str, tuple[str, ...]] = {
 DEV_SERVER = re.compile(
     r"(?:^|[\s;&|/])(?:nodemon|ts-node-dev|tsnd|node-dev|supervisor|react-scripts\s+start|ng\s+serve|"
     r"vue-cli-service\s+serve|webpack(?:-dev-server|\s+serve)|next\s+dev|nuxt\s+dev|nuxi\s+dev|gatsby\s+develop|"
-    r"astro\s+dev|remix\s+dev|react-router\s+dev|vite(?:\s+dev)?(?:\s+--?\w[\w-]*(?:[=\s]\S+)?)*\s*$|"
-    r"parcel(?!\s+build)|tsx\s+watch|node\s+--watch|nest\s+start\s+--watch|docusaurus\s+start|"
-    r"vitepress\s+dev|eleventy\s+--serve|sirv\b.*--dev)")
+    r"astro\s+dev|remix\s+dev|react-router\s+dev|vite\s+dev|parcel(?!\s+build)|tsx\s+watch|node\s+--watch|"
+    r"nest\s+start\s+--watch|docusaurus\s+start|vitepress\s+dev|eleventy\s+--serve|sirv\b[^;&|]*--dev|"
+    r"storybook|start-storybook|microbundle\s+watch|(?:tsc|rollup|webpack|babel|esbuild|tsup|swc)\b[^;&|]*"
+    r"\s(?:-w|--watch)\b|jest|vitest|mocha)")
 #: Start scripts that preview a static build (a production site is better served by nginx).
 STATIC_PREVIEW = re.compile(r"(?:^|[\s;&|])(?:vite\s+preview|serve\s+(?:-s\s+)?\S*|http-server|sirv|"
                             r"astro\s+preview|docusaurus\s+serve|gatsby\s+serve|vitepress\s+preview|"
@@ -147,6 +148,13 @@ def read_config(inventory: Inventory, rel: str | None) -> str:
 
 
 StaticHandler = Callable[[Inventory, PackageJson, Framework], StaticOutput | None]
+
+
+def next_base_path(inventory: Inventory, root: str) -> str:
+    """Next's ``basePath``: every route, API routes included, lives under it."""
+    text = read_config(inventory, config_file(inventory, root, "next"))
+    found = re.search(r"\bbasePath\s*:\s*['\"`](/[^'\"`]*)['\"`]", text)
+    return found.group(1).rstrip("/") if found else ""
 
 
 def static_output(inventory: Inventory, package: PackageJson, framework: Framework) -> StaticOutput | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kubify.analyzers.node.source_scan import Route, SourceFacts
+from kubify.analyzers.node.source_scan import Route, SourceFacts, import_bindings
 
 from kubify.diagnostics import FileProblem
 from kubify.scan import Inventory, relative_to
@@ -56,17 +56,67 @@ def health_name_rank(path: str) -> int | None:
 
 
 def code_health(facts: SourceFacts) -> HealthRoute | None:
-    """The best health route declared in code."""
+    """The best health route declared in code.
+
+    A route on an Express/Koa router counts only when kubify finds where the router is
+    mounted: probing ``/health`` when the app serves ``/api/health`` would keep every pod
+    unready, which is worse than no HTTP probe at all.
+    """
     ranked = []
     for order, route in enumerate(facts.routes):
         rank = health_name_rank(route.path)
-        if rank is not None:
-            ranked.append((rank, order, route))
+        if rank is None:
+            continue
+        path: str | None = _with_prefix(route, facts)
+        if route.router:
+            prefix = _router_prefix(route.site.file, route.receiver, facts, 0)
+            path = _join_url(prefix, route.path) if prefix is not None else None
+        if path is not None:
+            ranked.append((rank, order, route, path))
     if not ranked:
         return None
-    _rank, _order, route = min(ranked, key=lambda r: (r[0], r[1]))
-    return HealthRoute(_with_prefix(route, facts), route.site.file, route.site.line,
-                       "node.health.nest-controller" if route.nest else "node.health.route", 0.9)
+    _rank, _order, route, path = min(ranked, key=lambda r: (r[0], r[1]))
+    rule = ("node.health.nest-controller" if route.nest else "node.health.router" if route.router
+            else "node.health.route")
+    return HealthRoute(path, route.site.file, route.site.line, rule, 0.9)
+
+
+def _router_prefix(rel: str, receiver: str, facts: SourceFacts, depth: int) -> str | None:
+    """Where the router defined in ``rel`` is mounted (``""`` for the app itself), if found."""
+    if depth > 3:
+        return None
+    if rel not in facts.router_files:
+        return ""
+    stem = _module_stem(rel)
+    for mount in facts.mounts:
+        names = set(re.findall(r"[A-Za-z_$][\w$]*", mount.arguments))
+        if mount.site.file == rel:
+            if receiver and receiver in names:
+                return mount.prefix
+            continue
+        source = facts.file(mount.site.file)
+        if source is None:
+            continue
+        bindings = import_bindings(source)
+        specifiers = [bindings[n] for n in names if n in bindings]
+        specifiers += re.findall(r"require\s*\(\s*['\"]([^'\"]+)['\"]", mount.arguments)
+        if any(s.startswith(".") and _module_stem(s) == stem for s in specifiers):
+            outer = _router_prefix(mount.site.file, "", facts, depth + 1)
+            if outer is not None:
+                return _join_url(outer, mount.prefix)
+    return None
+
+
+def _module_stem(path: str) -> str:
+    """``./routes/health.js`` → ``health``; ``./routes/health/index.ts`` → ``health``."""
+    parts = [p for p in re.sub(r"\.[cm]?[jt]sx?$", "", path).split("/") if p not in ("", ".", "..")]
+    if len(parts) > 1 and parts[-1] == "index":
+        return parts[-2]
+    return parts[-1] if parts else ""
+
+
+def _join_url(prefix: str, path: str) -> str:
+    return "/" + "/".join(p for p in (prefix.strip("/"), path.strip("/")) if p)
 
 
 def _with_prefix(route: Route, facts: SourceFacts) -> str:
@@ -78,8 +128,8 @@ def _with_prefix(route: Route, facts: SourceFacts) -> str:
     return path
 
 
-def file_health(inventory: Inventory, root: str, framework: str | None) -> HealthRoute | None:
-    """A health route declared by a file of a file-system router."""
+def file_health(inventory: Inventory, root: str, framework: str | None, base_path: str = "") -> HealthRoute | None:
+    """A health route declared by a file of a file-system router (under the app's ``basePath``)."""
     if framework is None:
         return None
     ranked = []
@@ -99,7 +149,7 @@ def file_health(inventory: Inventory, root: str, framework: str | None) -> Healt
     if not ranked:
         return None
     _rank, url, rel = min(ranked)
-    return HealthRoute(url, rel, _handler_line(inventory, rel), f"node.health.{framework}-file-route", 0.9)
+    return HealthRoute(base_path + url, rel, _handler_line(inventory, rel), f"node.health.{framework}-file-route", 0.9)
 
 
 def _handler_line(inventory: Inventory, rel: str) -> int:

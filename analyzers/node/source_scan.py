@@ -39,7 +39,8 @@ _STRIP = re.compile(
     re.S)
 _LISTEN = re.compile(r"\.listen\s*\(")
 _HAPI_SERVER = re.compile(r"\b(?:Hapi\.)?(?:server|Server)\s*\(\s*\{")
-_SERVE = re.compile(r"\bserve\s*\(\s*\{")  # @hono/node-server serve({ fetch, port })
+_SERVE = re.compile(r"\bserve\s*\(\s*\{")  # @hono/node-server serve({ fetch, port }), Bun.serve({ port })
+_EXPORT_SERVER = re.compile(r"\bexport\s+default\s*\{")  # Bun/Hono: export default { port, fetch }
 _ENV_DOT = re.compile(r"\bprocess\.env\??\.([A-Za-z_][A-Za-z0-9_]*)")
 _ENV_INDEX = re.compile(r"\bprocess\.env\s*\[\s*['\"`]([A-Za-z_][A-Za-z0-9_]*)['\"`]\s*\]")
 _ENV_DESTRUCTURE = re.compile(r"\b(?:const|let|var)\s*\{([^{}]*)\}\s*=\s*process\.env\b")
@@ -52,7 +53,15 @@ _SCHEMA_KEY = re.compile(r"^\s*['\"]?([A-Z][A-Z0-9_]{1,})['\"]?\s*:\s*(?:z\.|str
                          r"host\(|email\(|json\(|Joi\.|joi\.)", re.M)
 _ENV_SCHEMA_FILE = re.compile(r"(?:^|/)(?:env|config|environment)[\w.-]*\.[cm]?[jt]s$", re.I)
 _DEFAULT_AFTER = re.compile(r"\s*(?:\|\||\?\?)\s*(['\"`][^'\"`\n]*['\"`]|-?\d+(?:\.\d+)?|true|false)")
-_ROUTE = re.compile(r"\.(?:get|head|all|use|route|any)\s*\(\s*(['\"`])(/[^'\"`\s]{0,200})\1")
+_ROUTE = re.compile(r"(?:\b([A-Za-z_$][\w$]*)\s*)?\.(?:get|head|all|use|route|any)\s*\(\s*(['\"`])"
+                    r"(/[^'\"`\s]{0,200})\2")
+_ROUTER = re.compile(r"\bRouter\s*\(|\bnew\s+Router\b")
+_ROUTER_PREFIX = re.compile(r"\bnew\s+(?:Koa)?Router\s*\(\s*\{[^}]*\bprefix\s*:\s*['\"`](/[^'\"`]*)['\"`]")
+_MOUNT = re.compile(r"\.use\s*\(\s*(?:(['\"`])(/[^'\"`\s]*)\1\s*,)?([^;]{0,300})")
+_IMPORT_BINDING = re.compile(r"""(?:import\s+(?:\*\s+as\s+)?\{?\s*([\w$,\s]+?)\s*\}?\s+from|"""
+                             r"""(?:const|let|var)\s+\{?\s*([\w$,\s]+?)\s*\}?\s*=\s*require\s*\()\s*['"]([^'"]+)['"]""")
+#: Receivers that are the application itself (routes on them are not under a router mount).
+APP_NAMES = frozenset({"app", "server", "fastify", "instance", "api", "srv", "application", "http", "hono"})
 _ROUTE_KEY = re.compile(r"\b(?:path|url)\s*:\s*(['\"`])(/[^'\"`\s]{0,200})\1")
 _TERMINUS = re.compile(r"\bhealthChecks\s*:\s*\{([^{}]{0,2000})", re.S)
 _QUOTED_PATH = re.compile(r"['\"`](/[^'\"`\s]{0,200})['\"`]\s*:")
@@ -114,6 +123,18 @@ class Route:
     path: str
     site: Site
     nest: bool = False
+    #: Declared on an Express/Koa router (its URL depends on where the router is mounted).
+    router: bool = False
+    receiver: str = ""
+
+
+@dataclass(frozen=True)
+class Mount:
+    """``app.use('/api', ordersRouter)``: a prefix and the argument text that names the router."""
+
+    prefix: str
+    arguments: str
+    site: Site
 
 
 @dataclass
@@ -135,6 +156,8 @@ class SourceFacts:
     env: list[EnvRead] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
     consumers: list[tuple[str, Site]] = field(default_factory=list)
+    mounts: list[Mount] = field(default_factory=list)
+    router_files: set[str] = field(default_factory=set)
     metrics: list[Site] = field(default_factory=list)
     global_prefix: tuple[str, bool, Site] | None = None
     truncated: bool = False
@@ -208,6 +231,11 @@ def _scan_file(source: SourceFile, facts: SourceFacts) -> None:
     for pattern in (_LISTEN, _HAPI_SERVER, _SERVE):
         for match in pattern.finditer(code):
             _listen(source, match, facts)
+    for match in _EXPORT_SERVER.finditer(code):
+        literal = code[match.end() - 1: match.end() + 2000]
+        port = object_value(literal, "port")
+        if port is not None and object_value(literal, "fetch") is not None:
+            facts.listens.append(Listen(Site(source.rel, source.line(match.start())), port, None, "options"))
     _env_reads(source, facts)
     _routes(source, facts)
     for library, pattern, what in _CONSUMERS:
@@ -332,30 +360,54 @@ def _unquote(value: str) -> str | None:
 
 def _routes(source: SourceFile, facts: SourceFacts) -> None:
     code, rel = source.code, source.rel
-    for pattern in (_ROUTE, _ROUTE_KEY):
-        for match in pattern.finditer(code):
-            facts.routes.append(Route(match.group(2), Site(rel, source.line(match.start()))))
+    router_file = bool(_ROUTER.search(code))
+    router_prefix = _ROUTER_PREFIX.search(code)
+    for match in _ROUTE.finditer(code):
+        receiver = match.group(1) or ""
+        on_router = router_file and receiver.lower() not in APP_NAMES
+        path = match.group(3)
+        if on_router and router_prefix:
+            path, on_router = router_prefix.group(1).rstrip("/") + "/" + path.lstrip("/"), False
+        facts.routes.append(Route(path, Site(rel, source.line(match.start())), router=on_router, receiver=receiver))
+        if on_router:
+            facts.router_files.add(rel)
+    for match in _ROUTE_KEY.finditer(code):
+        facts.routes.append(Route(match.group(2), Site(rel, source.line(match.start()))))
+    for match in _MOUNT.finditer(code):
+        facts.mounts.append(Mount(match.group(2) or "/", match.group(3), Site(rel, source.line(match.start()))))
     for block in _TERMINUS.finditer(code):
         for key in _QUOTED_PATH.finditer(block.group(1)):
             facts.routes.append(Route(key.group(1), Site(rel, source.line(block.start(1) + key.start()))))
-    controller = _NEST_CONTROLLER.search(code)
+    _nest_routes(source, facts)
+
+
+def _nest_routes(source: SourceFile, facts: SourceFacts) -> None:
+    """``@Controller('health')`` + ``@Get()`` → ``/health`` (the global prefix is applied later)."""
+    controller = _NEST_CONTROLLER.search(source.code)
     if controller is None:
         return
     prefix = (controller.group(1) or controller.group(2) or "").strip("/")
-    for get in _NEST_GET.finditer(code):
+    for get in _NEST_GET.finditer(source.code):
         path = "/" + "/".join(p for p in (prefix, (get.group(1) or "").strip("/")) if p)
-        facts.routes.append(Route(path, Site(rel, source.line(get.start())), nest=True))
-    if _NEST_TERMINUS.search(code) and prefix:
-        facts.routes.append(Route("/" + prefix, Site(rel, source.line(controller.start())), nest=True))
+        facts.routes.append(Route(path, Site(source.rel, source.line(get.start())), nest=True))
+    if _NEST_TERMINUS.search(source.code) and prefix:
+        facts.routes.append(Route("/" + prefix, Site(source.rel, source.line(controller.start())), nest=True))
+
+
+def import_bindings(source: SourceFile) -> dict[str, str]:
+    """``identifier → module specifier`` for the file's imports and requires."""
+    bindings: dict[str, str] = {}
+    for match in _IMPORT_BINDING.finditer(source.code):
+        names = match.group(1) or match.group(2) or ""
+        for name in re.split(r"[,\s]+", names):
+            if name and name != "as":
+                bindings.setdefault(name, match.group(3))
+    return bindings
 
 
 def assignments(source: SourceFile) -> dict[str, tuple[str, int]]:
     """``name → (expression, line)`` for simple assignments; the first one of a name wins."""
     found: dict[str, tuple[str, int]] = {}
-    for match in _ASSIGN.finditer(source.code):
-        name, expression = match.group(1), match.group(2).strip().rstrip(",")
-        if name not in found and name not in ("module", "exports"):
-            found[name] = (expression, source.line(match.start()))
     for match in _ENV_DESTRUCTURE.finditer(source.code):
         for entry in match.group(1).split(","):
             parsed = re.match(r"\s*([A-Za-z_]\w*)\s*(?::\s*([\w$]+)\s*)?(?:=\s*(.+?))?\s*$", entry)
@@ -363,6 +415,10 @@ def assignments(source: SourceFile) -> dict[str, tuple[str, int]]:
                 local = parsed.group(2) or parsed.group(1)
                 default = f" || {parsed.group(3)}" if parsed.group(3) else ""
                 found.setdefault(local, (f"process.env.{parsed.group(1)}{default}", source.line(match.start())))
+    for match in _ASSIGN.finditer(source.code):
+        name, expression = match.group(1), match.group(2).strip().rstrip(",")
+        if name not in found and name not in ("module", "exports"):
+            found[name] = (expression, source.line(match.start()))
     for match in _SETTING.finditer(source.code):
         found.setdefault(f"@set:{match.group(1)}", (match.group(2).strip(), source.line(match.start())))
     return found
