@@ -77,6 +77,7 @@ _HTTP_SERVER = re.compile(r"\bhttp\.Server\s*\{")
 _BIND_ADDRESS = re.compile(r"\b(HealthProbeBindAddress|MetricsBindAddress)\s*:\s*")
 _METRICS_SERVER = re.compile(r"\bmetricsserver\.Options\s*\{")
 _CONTROLLER_MANAGER = re.compile(r"\b(?:ctrl\.NewManager|manager\.New)\s*\(")
+_DEBUG_ADDRESS = re.compile(r"pprof|debug", re.IGNORECASE)
 _METRICS_HANDLER = re.compile(r"promhttp\.|\"/metrics\"")
 
 # Flags that name a listen address: std flag/pflag, kingpin/kong chains, exporter-toolkit, urfave/cli.
@@ -103,9 +104,12 @@ def scan_listeners(go: GoFile, facts: PackageFacts) -> None:
 
 
 def _kind(arguments: list[str], default: str) -> str:
-    """``metrics`` when the handler is Prometheus's, else ``default``."""
-    handler = " ".join(arguments[1:])
-    return "metrics" if _METRICS_HANDLER.search(handler) and default == "http" else default
+    """``metrics`` when the handler is Prometheus's, ``debug`` for a pprof/debug address, else ``default``."""
+    if default != "http":
+        return default
+    if _METRICS_HANDLER.search(" ".join(arguments[1:])):
+        return "metrics"
+    return "debug" if arguments and _DEBUG_ADDRESS.search(arguments[0]) else default
 
 
 def _functions(go: GoFile, facts: PackageFacts) -> None:

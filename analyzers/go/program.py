@@ -24,7 +24,7 @@ from kubify.ir import EnvVar, Health, Metrics, Port
 #: The debug server (net/http/pprof) conventionally listens here: never the primary port.
 DEBUG_PORTS = frozenset({6060})
 #: Listener kinds in the order their ports are listed (the first is the component's main port).
-_KIND_ORDER = {"http": 0, "grpc": 1, "metrics": 2, "probe": 3}
+_KIND_ORDER = {"http": 0, "grpc": 1, "metrics": 2, "probe": 3, "debug": 4}
 _SERVING_KINDS = frozenset({"http", "grpc"})
 _FALLBACK_PORT = {"grpc": 50051}
 #: A port found this confidently makes the guesses next to it noise.
@@ -119,9 +119,9 @@ def _ports(index: GoIndex, main: str, closure: list[PackageFacts]) -> list[_Find
     kept = list(findings.values())
     if any(f.confidence >= _RESOLVED and f.kind in _SERVING_KINDS for f in kept):
         kept = [f for f in kept if f.confidence >= _RESOLVED or f.kind not in _SERVING_KINDS]
-    order = {f.site: i for i, f in enumerate(kept)}
+    package = {listener.site: i for i, f in enumerate(closure) for listener in f.listeners}
     return sorted(kept, key=lambda f: (f.port in DEBUG_PORTS, _KIND_ORDER.get(f.kind, 9), -f.confidence,
-                                       order[f.site]))
+                                       package.get(f.site, 0), f.site.file, f.site.line))
 
 
 def _finding(index: GoIndex, main: str, closure: list[PackageFacts], resolver: Resolver, *, listener: Listener,
