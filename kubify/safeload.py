@@ -53,7 +53,37 @@ def load_yaml_all(text: str, file: str) -> list[Any]:
         raise FileProblem(error("yaml.syntax", f"invalid YAML: {exc}", file=file)) from None
     except RecursionError:
         raise FileProblem(error("yaml.too-deep", f"YAML nesting is deeper than kubify reads "
-                                f"(limit {MAX_DEPTH})", file=file)) from None
+                                f"(limit {MAX_DEPTH})", file=file, line=_too_deep_line(text),
+                                hint="flatten the structure; kubify does not read deeper YAML")) from None
+
+
+def _too_deep_line(text: str) -> int | None:
+    """The first line nested past MAX_DEPTH, estimated from indentation and open brackets.
+
+    The parser's own position is lost when it overflows the stack, so this light scan
+    tells the user where the deep part starts.
+    """
+    indents: list[int] = []
+    brackets = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.lstrip(" -")
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(raw) - len(stripped)
+        if brackets == 0:
+            while indents and indents[-1] >= indent:
+                indents.pop()
+            indents.append(indent)
+        deepest = brackets
+        for char in stripped:
+            if char in "[{":
+                brackets += 1
+                deepest = max(deepest, brackets)
+            elif char in "]}":
+                brackets = max(0, brackets - 1)
+        if len(indents) + deepest > MAX_DEPTH:
+            return number
+    return None
 
 
 def load_yaml_located(text: str, file: str) -> Any:
