@@ -40,8 +40,9 @@ def scan_env(go: GoFile, facts: PackageFacts) -> list[tuple[str, EnvRead]]:
     for match in _GETENV.finditer(code):
         name = match.group(2)
         if ENV_NAME.match(name):
-            facts.env.append(EnvRead(name, fallbacks.get(name), False, site(go, match.start()),
-                                     f"go.env.os-{match.group(1).lower()}"))
+            fallback = fallbacks.get(name)
+            facts.env.append(EnvRead(name, literal(fallback) if fallback else None, False, site(go, match.start()),
+                                     f"go.env.os-{match.group(1).lower()}", fallback))
     _helpers(go, facts)
     if "`" in code:
         _tags(go, facts)
@@ -68,17 +69,20 @@ def _helpers(go: GoFile, facts: PackageFacts) -> None:
 
 
 def _getenv_fallbacks(code: str) -> dict[str, str]:
-    """``port := os.Getenv("PORT"); if port == "" { port = "8080" }`` → {"PORT": "8080"}."""
+    """``port := os.Getenv("PORT"); if port == "" { port = "8080" }`` → {"PORT": '"8080"'}.
+
+    The fallback is kept as written: a literal, or a constant's name resolved once the whole
+    package is scanned (``if addr == "" { addr = defaultAddress }``).
+    """
     found: dict[str, str] = {}
     for match in _ASSIGN_GETENV.finditer(code):
         variable, name = match.group(1), match.group(2)
         window = code[match.end():match.end() + 400]
         fallback = re.search(
-            rf"if\s+(?:!\w+|{re.escape(variable)}\s*==\s*\"\")\s*\{{\s*{re.escape(variable)}\s*=\s*(\"[^\"\n]*\"|\d+)",
-            window)
-        value = literal(fallback.group(1)) if fallback else None
-        if value is not None:
-            found.setdefault(name, value)
+            rf"if\s+(?:!\w+|{re.escape(variable)}\s*==\s*\"\")\s*\{{\s*{re.escape(variable)}\s*=\s*"
+            r"(\"[^\"\n]*\"|\d+|[A-Za-z_][\w.]*)", window)
+        if fallback:
+            found.setdefault(name, fallback.group(1))
     return found
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from kubify.analyzers.go.catalog import CGO_LIBRARIES, CLI_LIBRARIES, ENV_NAME, GRPC, GRPC_HEALTH, MESSAGING_LIBRARIES
 from kubify.analyzers.go.envreads import scan_env
@@ -57,6 +58,7 @@ def package_facts(directory: str, files: Iterable[GoFile]) -> PackageFacts:
         _scan_flag_targets(go, facts)
         _scan_behaviour(go, facts)
     _resolve_constant_reads(facts, pending)
+    facts.env = [_with_constant_default(facts, read) for read in facts.env]
     return facts
 
 
@@ -118,6 +120,14 @@ def _resolve_constant_reads(facts: PackageFacts, pending: list[tuple[str, EnvRea
         name = next((v for v in values if v and ENV_NAME.match(v)), None)
         if name is not None:
             facts.env.append(EnvRead(name, None, False, read.site, read.rule))
+
+
+def _with_constant_default(facts: PackageFacts, read: EnvRead) -> EnvRead:
+    """``if addr == "" { addr = defaultAddress }``: the default is the constant's value."""
+    if read.default is not None or read.fallback is None or not re.fullmatch(r"[A-Za-z_]\w*", read.fallback):
+        return read
+    value = next((v for a in assigned(facts, read.fallback) if (v := unquote(a.expression)) is not None), None)
+    return replace(read, default=value) if value is not None else read
 
 
 # --- behaviour: routes, metrics, grpc, consumers, cli ---------------------------------------

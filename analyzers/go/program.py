@@ -29,6 +29,8 @@ _SERVING_KINDS = frozenset({"http", "grpc"})
 _FALLBACK_PORT = {"grpc": 50051}
 #: A port found this confidently makes the guesses next to it noise.
 _RESOLVED = 0.6
+#: Env vars that hold a whole listen address (":8080"), not just a port.
+_ADDRESS_NAME = re.compile(r"ADDR|LISTEN|BIND", re.IGNORECASE)
 _SELECTOR = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 _WEB_FRAMEWORKS = frozenset(name for _prefix, name in FRAMEWORKS)
 #: Subcommand names that start the long-running process of a cobra/urfave program.
@@ -192,8 +194,9 @@ def _set_ports(draft: Draft, findings: list[_Finding]) -> None:
         if finding.value_site is not None and finding.value_site != finding.site:
             draft.note("ports", str(finding.port), "go.port.resolved-value", finding.value_site, finding.confidence)
         if finding.env is not None:
-            draft.add_env(EnvVar(name=finding.env, default=str(finding.port)), "go.env.listen-address",
-                          finding.site, 0.9)
+            address = _ADDRESS_NAME.search(finding.env) is not None
+            draft.add_env(EnvVar(name=finding.env, default=f":{finding.port}" if address else str(finding.port)),
+                          "go.env.listen-address", finding.site, 0.9)
     draft.values["ports"] = tuple(ports)
 
 

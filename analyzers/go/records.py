@@ -45,6 +45,8 @@ class EnvRead:
     required: bool
     site: Site
     rule: str
+    #: The fallback as written when it is not a literal (a constant's name), resolved per package.
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)

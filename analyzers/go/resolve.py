@@ -121,7 +121,7 @@ class Resolver:
         first = unquote(args[0]) if args else None
         if name.endswith(("os.Getenv", "os.LookupEnv", "syscall.Getenv")):
             env = first or (self._constant(args[0]) if args else None)
-            return Resolved(env=env, env_site=site) if env else NOTHING
+            return self._env_default(env, site) if env else NOTHING
         if name == "fmt.Sprintf" and args:
             fixed = port_in(re.sub(r"%[-+# 0-9.]*[a-zA-Z]", "", first or ""))
             if fixed is not None:
@@ -144,6 +144,14 @@ class Resolver:
             fallback = self._value(args[1], site, depth + 1, seen) if len(args) > 1 else NOTHING
             return Resolved(env=first, env_site=site).fill(fallback)
         return NOTHING
+
+    def _env_default(self, env: str, site: Site) -> Resolved:
+        """An env read whose fallback (``if v == "" { v = ":9090" }``) the package spells out."""
+        read = next((r for p in self.closure for r in p.env if r.name == env and r.default is not None), None)
+        port = port_in(read.default) if read is not None and read.default is not None else None
+        if read is None or port is None:
+            return Resolved(env=env, env_site=site)
+        return Resolved(port=port, port_site=read.site, env=env, env_site=site)
 
     def _constant(self, name: str) -> str | None:
         """The string a package-level constant holds (``os.Getenv(envPort)``)."""

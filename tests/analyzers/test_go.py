@@ -487,6 +487,23 @@ def test_web_framework_without_a_visible_listener_gets_the_conventional_port(tmp
     assert [(e.rule, e.confidence) for e in service.evidence_for("ports")] == [("go.port.conventional-default", 0.3)]
 
 
+def test_address_env_var_falls_back_to_a_constant(tmp_path: Path) -> None:
+    main = ('package main\nimport (\n"os"\n"github.com/labstack/echo/v4"\n)\nconst defaultAddress = ":9090"\n'
+            'func main() {\ne := echo.New()\naddress := os.Getenv("SERVER_ADDRESS")\nif address == "" {\n'
+            'address = defaultAddress\n}\ne.Start(os.Getenv("SERVER_ADDRESS"))\n}\n')
+    service = single(tmp_path, main)
+    assert service.ports == (Port(port=9090, name="http"),)
+    assert EnvVar(name="SERVER_ADDRESS", default=":9090") in service.env
+
+
+def test_address_env_var_without_fallback_gets_an_address_shaped_default(tmp_path: Path) -> None:
+    main = ('package main\nimport (\n"net/http"\n"os"\n)\n'
+            'func main() { http.ListenAndServe(os.Getenv("LISTEN_ADDR"), nil) }\n')
+    service = single(tmp_path, main)
+    assert service.ports == (Port(port=8080, name="http"),)
+    assert EnvVar(name="LISTEN_ADDR", default=":8080") in service.env
+
+
 # --- units ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "port"), [(":8080", 8080), ("0.0.0.0:80", 80), ("[::]:9090", 9090),
