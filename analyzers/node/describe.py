@@ -36,7 +36,7 @@ from kubify.analyzers.node.frameworks import (
 from kubify.analyzers.node.node_version import NodeVersion, node_version
 from kubify.analyzers.node.package_json import PackageJson
 from kubify.analyzers.node.package_manager import PackageManager
-from kubify.analyzers.node.ports import PortResolver
+from kubify.analyzers.node.ports import PortResolver, PortValue
 from kubify.analyzers.node.routes import code_health, file_health
 from kubify.analyzers.node.services import migrations, services
 from kubify.analyzers.node.source_scan import Listen, SourceFacts, scan_sources, source_files
@@ -90,7 +90,20 @@ class PackageContext:
     manager: PackageManager
     version: NodeVersion
     facts: SourceFacts = field(default_factory=SourceFacts)
+    entries: list[str] = field(default_factory=list)
+    #: Listen calls whose port (or port env var) resolved.
+    resolved: list[tuple[Listen, PortValue]] = field(default_factory=list)
     notes: list[Diagnostic] = field(default_factory=list)
+
+    def serving(self) -> list[Listen]:
+        """Listen calls that start this package's server: resolved ones, or any in an entry file.
+
+        A framework's own ``server.listen(...args)`` (the koa or express repository itself) is
+        neither, so a web framework library is not mistaken for a web service.
+        """
+        resolved = [listen for listen, _value in self.resolved]
+        return resolved + [listen for listen in self.facts.listens
+                           if listen not in resolved and listen.site.file in self.entries]
 
     @property
     def root(self) -> str:
@@ -121,11 +134,13 @@ def describe(inventory: Inventory, index: NodeIndex, package: PackageJson, manag
     root_package = index.package(workspace.root) if workspace else None
     version = node_version(inventory, package, root_package)
     ctx = PackageContext(inventory, index, package, workspace, root_package, manager, version)
-    entries = entry_candidates(inventory, package)
+    ctx.entries = entry_candidates(inventory, package)
     nested = [d for d in index.manifests if d != package.root and (package.root == "." or
                                                                      d.startswith(package.root + "/"))]
-    files, truncated = source_files(inventory, package.root, entries, nested)
+    files, truncated = source_files(inventory, package.root, ctx.entries, nested)
     ctx.facts = scan_sources(inventory, files)
+    resolver = PortResolver(ctx.facts)
+    ctx.resolved = [(listen, value) for listen in ctx.facts.listens if (value := resolver.resolve(listen))]
     if truncated or ctx.facts.truncated:
         ctx.notes.append(info("node.scan.truncated", "only part of the package's source was read for ports, env "
                               "vars and routes", file=package.file))
@@ -142,15 +157,14 @@ def describe(inventory: Inventory, index: NodeIndex, package: PackageJson, manag
 # --- kind ---------------------------------------------------------------------------------------
 
 def _shape(ctx: PackageContext) -> Shape | None:
-    package, facts = ctx.package, ctx.facts
+    package = ctx.package
     found = frameworks(package)
     by_role = {role: next((f for f in found if f.spec.role == role), None)
                for role in ("fullstack", "server", "frontend", "native")}
     full = _first(by_role["fullstack"], next((f for f in found if f.name == "nestjs"), None))
     server, front = by_role["server"], by_role["frontend"]
-    listens = [listen for listen in facts.listens if listen.call == "listen" or listen.port_expr]
-    start = package.script("start")
-    runs_server = bool(start) and not is_dev_server(start) and not is_static_preview(start)
+    listens = ctx.serving()
+    runs_server = _start_runs_server(ctx)
     workspace_root = ctx.index.workspace_rooted_at(ctx.root) is not None
     if workspace_root and not _root_has_app(ctx, full or front, listens):
         return None
@@ -174,8 +188,13 @@ def _shape(ctx: PackageContext) -> Shape | None:
 def _runtime_shape(ctx: PackageContext, server: Framework | None, listens: list[Listen], runs_server: bool,
                    native: Framework | None) -> Shape | None:
     package, facts = ctx.package, ctx.facts
+    published = _published(package)
+    if package.bin and published and not package.script("start"):
+        return Shape("cli", None, None, "node.kind.published-bin", package.file, package.line("bin"), 0.7)
+    if published and not runs_server:
+        return _library_shape(ctx)
     if listens:
-        site = facts.listens[0].site
+        site = listens[0].site
         return Shape("service", server, None, "node.kind.listens", site.file, site.line, 0.9)
     if facts.consumers:
         what, site = facts.consumers[0]
@@ -191,6 +210,26 @@ def _runtime_shape(ctx: PackageContext, server: Framework | None, listens: list[
         return Shape("service", None, None, "node.kind.start-script", package.file, package.line("scripts", "start"),
                      0.6)
     return _library_shape(ctx)
+
+
+def _start_runs_server(ctx: PackageContext) -> bool:
+    """A ``start`` script that runs this package's own long-lived process.
+
+    Not a dev server or a static preview, and not a script that starts nested packages
+    (``concurrently "npm:server" "npm:client"``, ``cd server && npm start``).
+    """
+    start = ctx.package.script("start")
+    if not start or is_dev_server(start) or is_static_preview(start):
+        return False
+    nested = any(d != ctx.root and (ctx.root == "." or d.startswith(ctx.root + "/")) for d in ctx.index.manifests)
+    return not (nested and (delegates(start) or "--prefix" in start))
+
+
+def _published(package: PackageJson) -> str | None:
+    """The field that marks a package published to a registry as a library (``exports``, ``types``, ...)."""
+    if package.data.get("private") is True:
+        return None
+    return next((k for k in ("exports", "types", "typings", "module", "files") if package.data.get(k)), None)
 
 
 def _library_shape(ctx: PackageContext) -> Shape | None:
@@ -367,15 +406,17 @@ def _service_fields(ctx: PackageContext, shape: Shape, draft: Draft) -> int:
 
 def _set_run(ctx: PackageContext, draft: Draft, command: Command) -> None:
     workdir = None if ctx.context == ctx.root else "/app/" + relative_to(ctx.root, ctx.context)
-    draft.set("run", Run(command=command.argv, workdir=workdir, shell=command.shell), command.rule, command.file,
-              command.line, command.confidence, shown=" ".join(command.argv))
+    argv = command.argv
+    if ctx.manager.pnp and argv[:1] == ("node",):
+        argv = ("yarn", *argv)  # Plug'n'Play resolves packages only through yarn's loader
+    draft.set("run", Run(command=argv, workdir=workdir, shell=command.shell), command.rule, command.file,
+              command.line, command.confidence, shown=" ".join(argv))
 
 
 def _ports(ctx: PackageContext, shape: Shape, draft: Draft) -> int:
     """The primary port (and any other explicit ones); PORT env when the code or framework reads it."""
     package, facts = ctx.package, ctx.facts
-    resolver = PortResolver(facts)
-    values = [(listen, value) for listen in facts.listens if (value := resolver.resolve(listen)) is not None]
+    values = ctx.resolved
     for listen in facts.listens:
         if listen.host in ("localhost", "127.0.0.1", "::1"):
             ctx.notes.append(warning("node.listen.localhost", f"the server listens on {listen.host} only; it is "

@@ -124,8 +124,11 @@ def frameworks(package: PackageJson) -> list[Framework]:
     """Every known framework the package depends on, in precedence order."""
     found = []
     deps = package.all_dependencies()
+    runtime = package.dependencies
     for spec in FRAMEWORKS:
-        dependency = next((d for d in spec.dependencies if d in deps), None)
+        # An HTTP server library only in devDependencies is a test helper, not the app's server.
+        available = runtime if spec.role == "server" else deps
+        dependency = next((d for d in spec.dependencies if d in available), None)
         if dependency is not None:
             found.append(Framework(spec, dependency, package.file, package.dependency_line(dependency)))
     if any(f.name == "hono" for f in found) and "@hono/node-server" not in deps:

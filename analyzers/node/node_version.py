@@ -112,7 +112,9 @@ def _lts_codename(inventory: Inventory, root: str) -> NodeVersion | None:
             text = inventory.text(rel)
         except FileProblem:
             return None
-        found = re.search(r"lts/([a-z]+)", text.lower())
-        if found and found.group(1) in LTS_CODENAMES:
-            return NodeVersion(LTS_CODENAMES[found.group(1)], "node.version.pin-file", rel, 1, 0.9, found.group(0))
+        found = re.search(r"lts/([a-z*]+)|^\s*(node|stable|latest)\s*$", text.lower(), re.M)
+        if found and (found.group(1) in LTS_CODENAMES or found.group(1) == "*" or found.group(2)):
+            major = LTS_CODENAMES.get(found.group(1) or "", DEFAULT_MAJOR)
+            return NodeVersion(major, "node.version.pin-file", rel, text.count("\n", 0, found.start()) + 1, 0.9,
+                               found.group(0).strip())
     return None

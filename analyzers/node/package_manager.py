@@ -44,6 +44,8 @@ class PackageManager:
     file: str
     line: int
     confidence: float
+    #: Yarn Plug'n'Play: no node_modules, so plain ``node`` cannot resolve packages (``yarn node`` can).
+    pnp: bool = False
 
     @property
     def label(self) -> str:
@@ -151,7 +153,8 @@ def _manager(inventory: Inventory, name: str, version: str | None, lockfile: str
              version_hint: str | None = None) -> PackageManager:
     readable = _lock_readable(inventory, lockfile, notes) if lockfile else False
     berry = name == "yarn" and _yarn_berry(inventory, lockfile, version or version_hint)
-    return PackageManager(name, version, lockfile, readable, berry, corepack, rule, file, line, confidence)
+    pnp = berry and _plug_n_play(inventory, parent(lockfile) if lockfile else parent(file))
+    return PackageManager(name, version, lockfile, readable, berry, corepack, rule, file, line, confidence, pnp)
 
 
 def _lock_readable(inventory: Inventory, lockfile: str, notes: list[Diagnostic]) -> bool:
@@ -174,6 +177,22 @@ def _lock_readable(inventory: Inventory, lockfile: str, notes: list[Diagnostic])
                              "npm may refuse 'npm ci' with it", file=lockfile, line=1,
                              hint="regenerate it with a current npm ('npm install')"))
     return True
+
+
+def _plug_n_play(inventory: Inventory, directory: str) -> bool:
+    """Yarn 2+ uses Plug'n'Play unless ``nodeLinker`` says otherwise."""
+    if inventory.has(join(directory, ".pnp.cjs")) or inventory.has(join(directory, ".pnp.js")):
+        return True
+    for name in (".yarnrc.yml", ".yarnrc.yaml"):
+        rel = join(directory, name)
+        if inventory.has(rel):
+            try:
+                text = inventory.text(rel)
+            except FileProblem:
+                return False
+            linker = re.search(r"^\s*nodeLinker\s*:\s*['\"]?([\w-]+)", text, re.M)
+            return linker is None or linker.group(1) == "pnp"
+    return False
 
 
 def _yarn_berry(inventory: Inventory, lockfile: str | None, version: str | None) -> bool:

@@ -266,6 +266,20 @@ def test_nvmrc_codename_and_eol_warning(tmp_path: Path) -> None:
     assert "node.version.eol" in [d.code for d in diagnostics]
 
 
+def test_yarn_plug_n_play_runs_node_through_yarn(tmp_path: Path) -> None:
+    app = only(tree(tmp_path, {
+        "package.json": pkg(packageManager="yarn@4.2.2", scripts={"start": "node server.js"}),
+        "yarn.lock": "__metadata:\n  version: 8\n", ".yarnrc.yml": "enableTelemetry: false\n",
+        "server.js": "require('http').createServer(() => {}).listen(8000);\n",
+    })[0])
+    assert app.run is not None and app.run.command == ("yarn", "node", "server.js")
+
+
+def test_nvmrc_lts_alias(tmp_path: Path) -> None:
+    app = only(tree(tmp_path, {"package.json": pkg(scripts={"start": "node a.js"}), ".nvmrc": "lts/*\n"})[0])
+    assert app.language_version == "22" and evidence(app, "language_version").file == ".nvmrc"
+
+
 # --- ports, env, health -------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("code", "port", "env_default"), [
@@ -427,6 +441,26 @@ def test_tooling_only_package_and_asset_pipeline_are_not_components(tmp_path: Pa
         "vite.config.js": "export default {}\n",
     })
     assert laravel == [] and "node.package.asset-pipeline" in [d.code for d in diagnostics]
+
+
+def test_framework_library_and_delegating_root_are_not_services(tmp_path: Path) -> None:
+    library = only(tree(tmp_path / "lib", {
+        "package.json": pkg(exports="./lib/index.js", files=["lib"], devDependencies={"express": "4"},
+                            dependencies={"debug": "4"}),
+        "lib/index.js": "module.exports = function listen(...args) { return this.server.listen(...args); };\n",
+    })[0])
+    assert library.kind == "library"
+    components, _ = tree(tmp_path / "mern", {
+        "package.json": pkg(scripts={"start": 'concurrently "npm start --prefix server" "npm start --prefix client"'},
+                            devDependencies={"concurrently": "8"}),
+        "server/package.json": json.dumps({"name": "server", "scripts": {"start": "node index.js"},
+                                           "dependencies": {"express": "4"}}),
+        "server/index.js": "require('express')().listen(5000);\n",
+        "client/package.json": json.dumps({"name": "client", "dependencies": {"react-scripts": "5"},
+                                           "scripts": {"start": "react-scripts start",
+                                                       "build": "react-scripts build"}}),
+    })
+    assert sorted((c.path, c.kind) for c in components) == [("client", "static-site"), ("server", "service")]
 
 
 @pytest.mark.parametrize(("files", "framework", "output"), [
