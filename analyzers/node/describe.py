@@ -1,46 +1,30 @@
 """One package.json → the component(s) it is, each field with the evidence behind it.
 
-The kind comes first because everything else depends on it: a package that listens (or
-runs a server framework) is a service; a static front end (Vite, CRA, Angular, Next
-export, Astro static, ...) is a static site served by nginx on 8080; a queue consumer that
-never listens is a worker; a ``bin`` without a server is a CLI; a package with only entry
-fields, or one its workspace siblings import, is a library. A workspace root that only
-delegates to its members, and a package.json that only builds another language's assets,
-are not components at all.
+The kind comes first (:mod:`.kinds`) because everything else depends on it: a library
+gets no build or ports, a static site gets nginx on 8080 and its build output, a service
+gets its start command, port, health route and metrics, and services and workers both
+get env vars, backing services and migrations. ``worker``/``start:worker`` scripts add a
+sibling worker component that runs from the same image.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field
 
-from kubify.analyzers.node.commands import (
-    Command,
-    delegates,
-    direct,
-    entry_candidates,
-    is_dev_server,
-    is_static_preview,
-    start_command,
-)
+from kubify.analyzers.node.commands import Command, direct, entry_candidates, is_dev_server, start_command
+from kubify.analyzers.node.context import PackageContext
 from kubify.analyzers.node.draft import Draft
-from kubify.analyzers.node.frameworks import (
-    Framework,
-    StaticOutput,
-    config_file,
-    frameworks,
-    next_base_path,
-    static_output,
-)
-from kubify.analyzers.node.node_version import NodeVersion, node_version
+from kubify.analyzers.node.frameworks import next_base_path
+from kubify.analyzers.node.kinds import Shape, shape_of
+from kubify.analyzers.node.node_version import node_version
 from kubify.analyzers.node.package_json import PackageJson
 from kubify.analyzers.node.package_manager import PackageManager
-from kubify.analyzers.node.ports import PortResolver, PortValue
+from kubify.analyzers.node.ports import PortResolver
 from kubify.analyzers.node.routes import code_health, file_health
 from kubify.analyzers.node.services import migrations, services
-from kubify.analyzers.node.source_scan import Listen, SourceFacts, scan_sources, source_files
-from kubify.analyzers.node.workspaces import NodeIndex, Workspace
+from kubify.analyzers.node.source_scan import scan_sources, source_files
+from kubify.analyzers.node.workspaces import NodeIndex
 
 from kubify.diagnostics import Diagnostic, info, warning
 from kubify.ir import Build, Component, Health, Metrics, Migration, Port, Run
@@ -56,11 +40,6 @@ FALLBACK_PORT = 3000
 #: Frameworks whose server reads ``$PORT`` itself.
 READS_PORT_ENV = frozenset({"next", "nuxt", "remix", "react-router", "sveltekit", "astro", "strapi", "adonisjs",
                             "solid-start", "tanstack-start", "create-react-app", "sails", "feathers"})
-#: Manifests of other languages: a package.json beside them that only builds front-end assets is theirs.
-OTHER_LANGUAGE_MANIFESTS = ("composer.json", "Gemfile", "manage.py", "pyproject.toml", "requirements.txt",
-                            "go.mod", "pom.xml", "build.gradle", "build.gradle.kts", "mix.exs", "Cargo.toml")
-ASSET_PLUGINS = ("laravel-vite-plugin", "vite-plugin-ruby", "@rails/webpacker", "jsbundling-rails",
-                 "django-vite", "@symfony/webpack-encore", "laravel-mix", "@inertiajs/inertia-laravel")
 #: Names the code may read that the runtime provides; not part of the app's configuration.
 RUNTIME_ENV = frozenset({"HOME", "PATH", "PWD", "USER", "SHELL", "TERM", "HOSTNAME", "TMPDIR", "TEMP", "TMP",
                          "INIT_CWD", "CI", "LANG", "OLDPWD", "SHLVL", "_"})
@@ -76,55 +55,6 @@ _SCRIPT_PORT = re.compile(r"(?:^|\s)(?:-p|--port)[=\s]+(\d{2,5})\b|\bPORT=(\d{2,
 _WORKER_SCRIPT = re.compile(r"^(?:start[:-])?(worker|workers|queue|jobs|consumer|scheduler|cron)"
                             r"(?:[:-](?:start|prod))?$")
 _EOL_MAJOR = 18
-
-
-@dataclass
-class PackageContext:
-    """Everything known about one package before its fields are decided."""
-
-    inventory: Inventory
-    index: NodeIndex
-    package: PackageJson
-    workspace: Workspace | None
-    root_package: PackageJson | None
-    manager: PackageManager
-    version: NodeVersion
-    facts: SourceFacts = field(default_factory=SourceFacts)
-    entries: list[str] = field(default_factory=list)
-    #: Listen calls whose port (or port env var) resolved.
-    resolved: list[tuple[Listen, PortValue]] = field(default_factory=list)
-    notes: list[Diagnostic] = field(default_factory=list)
-
-    def serving(self) -> list[Listen]:
-        """Listen calls that start this package's server: resolved ones, or any in an entry file.
-
-        A framework's own ``server.listen(...args)`` (the koa or express repository itself) is
-        neither, so a web framework library is not mistaken for a web service.
-        """
-        resolved = [listen for listen, _value in self.resolved]
-        return resolved + [listen for listen in self.facts.listens
-                           if listen not in resolved and listen.site.file in self.entries]
-
-    @property
-    def root(self) -> str:
-        return self.package.root
-
-    @property
-    def context(self) -> str:
-        return self.workspace.root if self.workspace else self.root
-
-
-@dataclass(frozen=True)
-class Shape:
-    """What the package is: kind, framework, static output, and the evidence for the kind."""
-
-    kind: str
-    framework: Framework | None
-    static: StaticOutput | None
-    rule: str
-    file: str
-    line: int
-    confidence: float
 
 
 def describe(inventory: Inventory, index: NodeIndex, package: PackageJson, manager: PackageManager,
@@ -144,7 +74,7 @@ def describe(inventory: Inventory, index: NodeIndex, package: PackageJson, manag
     if truncated or ctx.facts.truncated:
         ctx.notes.append(info("node.scan.truncated", "only part of the package's source was read for ports, env "
                               "vars and routes", file=package.file))
-    shape = _shape(ctx)
+    shape = shape_of(ctx)
     if shape is None:
         return [], ctx.notes
     draft = _common(ctx, shape)
@@ -152,129 +82,6 @@ def describe(inventory: Inventory, index: NodeIndex, package: PackageJson, manag
     main = draft.component(name, package.root, ANALYZER)
     workers = _worker_scripts(ctx, draft, name) if shape.kind == "service" else []
     return [main, *workers], ctx.notes
-
-
-# --- kind ---------------------------------------------------------------------------------------
-
-def _shape(ctx: PackageContext) -> Shape | None:
-    package = ctx.package
-    found = frameworks(package)
-    by_role = {role: next((f for f in found if f.spec.role == role), None)
-               for role in ("fullstack", "server", "frontend", "native")}
-    full = _first(by_role["fullstack"], next((f for f in found if f.name == "nestjs"), None))
-    server, front = by_role["server"], by_role["frontend"]
-    listens = ctx.serving()
-    runs_server = _start_runs_server(ctx)
-    workspace_root = ctx.index.workspace_rooted_at(ctx.root) is not None
-    if workspace_root and not _root_has_app(ctx, full or front, listens):
-        return None
-    if full is not None and full.name != "nestjs":
-        static = static_output(ctx.inventory, package, full)
-        if static is not None and not (listens and runs_server):
-            return Shape("static-site", full, static, f"node.kind.static-{full.name}", static.file, static.line, 0.8)
-        return Shape("service", full, None, f"node.kind.{full.name}-server", full.file, full.line, 0.8)
-    if full is not None:
-        return Shape("service", full, None, "node.kind.nestjs-server", full.file, full.line, 0.8)
-    if front is not None and not (server and (listens or runs_server)):
-        static = static_output(ctx.inventory, package, front)
-        if static is not None:
-            if _asset_pipeline(ctx):
-                return None
-            return Shape("static-site", front, static, f"node.kind.static-{front.name}", static.file, static.line,
-                         0.8)
-    return _runtime_shape(ctx, server, listens, runs_server, by_role["native"])
-
-
-def _runtime_shape(ctx: PackageContext, server: Framework | None, listens: list[Listen], runs_server: bool,
-                   native: Framework | None) -> Shape | None:
-    package, facts = ctx.package, ctx.facts
-    published = _published(package)
-    if package.bin and published and not package.script("start"):
-        return Shape("cli", None, None, "node.kind.published-bin", package.file, package.line("bin"), 0.7)
-    if published and not runs_server:
-        return _library_shape(ctx)
-    if listens:
-        site = listens[0].site
-        return Shape("service", server, None, "node.kind.listens", site.file, site.line, 0.9)
-    if facts.consumers:
-        what, site = facts.consumers[0]
-        return Shape("worker", None, None, f"node.kind.consumer.{what.replace(' ', '-')}", site.file, site.line, 0.7)
-    if server is not None:
-        return Shape("service", server, None, f"node.kind.{server.name}-dependency", server.file, server.line, 0.6)
-    if native is not None:
-        kind = "cli" if native.name == "electron" else "library"
-        return Shape(kind, native, None, f"node.kind.{native.name}-app", native.file, native.line, 0.7)
-    if package.bin:
-        return Shape("cli", None, None, "node.kind.bin", package.file, package.line("bin"), 0.7)
-    if runs_server and not package.entry_fields():
-        return Shape("service", None, None, "node.kind.start-script", package.file, package.line("scripts", "start"),
-                     0.6)
-    return _library_shape(ctx)
-
-
-def _start_runs_server(ctx: PackageContext) -> bool:
-    """A ``start`` script that runs this package's own long-lived process.
-
-    Not a dev server or a static preview, and not a script that starts nested packages
-    (``concurrently "npm:server" "npm:client"``, ``cd server && npm start``).
-    """
-    start = ctx.package.script("start")
-    if not start or is_dev_server(start) or is_static_preview(start):
-        return False
-    nested = any(d != ctx.root and (ctx.root == "." or d.startswith(ctx.root + "/")) for d in ctx.index.manifests)
-    return not (nested and (delegates(start) or "--prefix" in start))
-
-
-def _published(package: PackageJson) -> str | None:
-    """The field that marks a package published to a registry as a library (``exports``, ``types``, ...)."""
-    if package.data.get("private") is True:
-        return None
-    return next((k for k in ("exports", "types", "typings", "module", "files") if package.data.get(k)), None)
-
-
-def _library_shape(ctx: PackageContext) -> Shape | None:
-    package = ctx.package
-    users = ctx.index.dependents(ctx.root)
-    if users:
-        user = ctx.index.package(users[0])
-        line = user.dependency_line(package.name or "") if user and package.name else 1
-        return Shape("library", None, None, "node.kind.workspace-dependency", join(users[0], "package.json"), line,
-                     0.7)
-    entry = package.entry_fields()
-    if entry:
-        return Shape("library", None, None, "node.kind.library-entry", package.file, package.line(entry[0]), 0.7)
-    if ctx.workspace is not None:
-        return Shape("library", None, None, "node.kind.workspace-package", ctx.workspace.file, ctx.workspace.line,
-                     0.5)
-    return None
-
-
-def _first(*options: Framework | None) -> Framework | None:
-    return next((o for o in options if o is not None), None)
-
-
-def _root_has_app(ctx: PackageContext, framework: Framework | None, listens: list[Listen]) -> bool:
-    """A workspace root is a component only when it holds an app, not just its members' scripts."""
-    start = ctx.package.script("start")
-    if listens or (start and not delegates(start)):
-        return True
-    if framework is None:
-        return False
-    has_config = config_file(ctx.inventory, ctx.root, framework.name) is not None
-    build = ctx.package.script("build")
-    return has_config and bool(build) and not delegates(build)
-
-
-def _asset_pipeline(ctx: PackageContext) -> bool:
-    """package.json that builds the assets of another language's web app (Laravel, Rails, Django)."""
-    beside = [n for n in OTHER_LANGUAGE_MANIFESTS if ctx.inventory.has(join(ctx.root, n))]
-    plugin = ctx.package.has_dependency(*ASSET_PLUGINS)
-    if (beside or plugin) and ctx.workspace is None:
-        ctx.notes.append(info("node.package.asset-pipeline", "package.json builds front-end assets of the "
-                              f"{', '.join(beside) or 'server'} app beside it; not a separate component",
-                              file=ctx.package.file, line=1))
-        return True
-    return False
 
 
 # --- fields -------------------------------------------------------------------------------------
