@@ -48,9 +48,12 @@ def _first(inventory: Inventory, candidates: list[str], pattern: re.Pattern[str]
 
 
 #: Application config files a service commonly loads its listen port from.
-_CONFIG_NAMES = ("config.yaml", "config.yml", "config.toml", "config.json", "app.yaml", "app.yml",
-                 "application.yaml", "application.yml", "settings.yaml", "settings.yml")
+_CONFIG_NAMES = ("config.yaml", "config.yml", "config.toml", "config.json", "config.ini", "app.yaml", "app.yml",
+                 "app.ini", "application.yaml", "application.yml", "settings.yaml", "settings.yml")
 _CONFIG_DIRS = ("config", "configs", "conf", "etc")
+_CONFIG_TYPES = (".yaml", ".yml", ".toml", ".json", ".ini")
+#: Keys too common to trust anywhere but at their full path (a database has a ``port`` too).
+_GENERIC_KEYS = frozenset({"port", "addr", "address", "host", "listen", "bind"})
 
 
 def structured_config_port(inventory: Inventory, main: str, module_root: str,
@@ -64,10 +67,29 @@ def structured_config_port(inventory: Inventory, main: str, module_root: str,
         for start in range(len(wanted)):
             suffix = wanted[start:]
             value = _lookup(document, suffix) if len(suffix) == 1 else _lookup_anywhere(document, suffix)
-            port = port_in(str(value)) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+            port = _as_port(value)
             if port is not None:
                 return port, Site(rel, _key_line(inventory, rel, suffix))
+        if wanted[-1] not in _GENERIC_KEYS:
+            values = _all_values(document, wanted[-1])
+            ports = {p for v in values if (p := _as_port(v)) is not None}
+            if len(values) == 1 and len(ports) == 1:
+                return ports.pop(), Site(rel, _key_line(inventory, rel, wanted[-1:]))
     return None
+
+
+def _as_port(value: object) -> int | None:
+    return port_in(str(value)) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+
+
+def _all_values(document: object, key: str, depth: int = 0) -> list[object]:
+    """Every value of ``key`` at any depth (a distinctive key such as ``HttpPort`` found once is trusted)."""
+    if not isinstance(document, dict) or depth > 4:
+        return []
+    found = [v for k, v in document.items() if isinstance(k, str) and _key(k) == key]
+    for child in document.values():
+        found += _all_values(child, key, depth + 1)
+    return found
 
 
 def _config_files(inventory: Inventory, main: str, module_root: str) -> list[str]:
@@ -76,7 +98,7 @@ def _config_files(inventory: Inventory, main: str, module_root: str) -> list[str
         files += [join(base, name) for name in _CONFIG_NAMES if inventory.has(join(base, name))]
         for directory in _CONFIG_DIRS:
             files += sorted(f for f in inventory.children(join(base, directory))
-                            if posixpath.splitext(f)[1] in (".yaml", ".yml", ".toml", ".json"))
+                            if posixpath.splitext(f)[1] in _CONFIG_TYPES)
     return list(dict.fromkeys(files))[:12]
 
 
@@ -86,9 +108,28 @@ def _load(inventory: Inventory, rel: str) -> object:
             return inventory.toml(rel)
         if rel.endswith(".json"):
             return inventory.json(rel)
+        if rel.endswith(".ini"):
+            return _ini(inventory.text(rel))
         return inventory.yaml(rel)
     except FileProblem:
         return None
+
+
+def _ini(text: str) -> dict[str, object]:
+    """``[section]`` / ``key = value`` as nested mappings (keys before any section at the top)."""
+    document: dict[str, object] = {}
+    section: dict[str, object] = document
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith((";", "#")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = {}
+            document[line[1:-1].strip()] = section
+        elif "=" in line:
+            key, _, value = line.partition("=")
+            section[key.strip()] = value.strip().strip("\"'")
+    return document
 
 
 def _key(text: str) -> str:

@@ -140,7 +140,7 @@ def _finding(index: GoIndex, main: str, closure: list[PackageFacts], resolver: R
             port, at = configured
             return _Finding(port, kind, listener.framework, 0.9, f"go.{listener.config}.config-port", listener.site,
                             at, None)
-    selector = _config_selector(listener.address)
+    selector = _config_selector(value.selector if value is not None and value.selector else listener.address)
     if selector and (found := structured_config_port(index.inventory, main, module_root, selector)) is not None:
         port, at = found
         env = value.env if value is not None else None

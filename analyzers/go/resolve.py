@@ -51,6 +51,8 @@ class Resolved:
     env: str | None = None
     env_site: Site | None = None
     flag: bool = False
+    #: A config struct field the walk reached but could not resolve (``cfg.Server.Port``).
+    selector: str | None = None
 
     def fill(self, other: Resolved) -> Resolved:
         """This value with the gaps filled from ``other``."""
@@ -62,6 +64,7 @@ class Resolved:
             env=self.env if env_known else other.env,
             env_site=self.env_site if env_known else other.env_site,
             flag=self.flag or (other.flag and not port_known),
+            selector=self.selector or other.selector,
         )
 
 
@@ -113,7 +116,8 @@ class Resolver:
         if with_port:
             return with_port[-1]
         with_env = [v for v in values if v.env is not None]
-        return with_env[-1] if with_env else NOTHING
+        with_selector = [v for v in values if v.selector is not None]
+        return (with_env or with_selector or [NOTHING])[-1]
 
     def _call(self, name: str, expression: str, paren: int, site: Site, *, depth: int,
               seen: frozenset[str]) -> Resolved:
@@ -186,7 +190,7 @@ class Resolver:
         found = self._first(((a.expression, a.site) for a in candidates), depth + 1, seen | {key})
         if found.port is None:
             found = found.fill(self._viper_path(expression.split(".")[1:], site, depth, seen | {key}))
-        return found
+        return found if found.port is not None else replace(found, selector=found.selector or expression)
 
     def _viper_path(self, parts: list[str], site: Site, depth: int, seen: frozenset[str]) -> Resolved:
         """``cfg.Server.Port`` unmarshalled by viper: the default of key ``server.port``."""

@@ -504,6 +504,16 @@ def test_address_env_var_without_fallback_gets_an_address_shaped_default(tmp_pat
     assert EnvVar(name="LISTEN_ADDR", default=":8080") in service.env
 
 
+def test_distinctive_config_key_is_found_in_an_ini_section(tmp_path: Path) -> None:
+    main = ('package main\nimport (\n"fmt"\n"net/http"\n"github.com/gin-gonic/gin"\n)\nfunc main() {\n'
+            'router := gin.New()\nendPoint := fmt.Sprintf(":%d", setting.ServerSetting.HttpPort)\n'
+            'server := &http.Server{Addr: endPoint, Handler: router}\nserver.ListenAndServe()\n}\n')
+    ini = "[app]\nPageSize = 10\n\n[server]\nRunMode = debug\nHttpPort = 8000\n\n[database]\nPort = 3306\n"
+    service = single(tmp_path, main, {"conf/app.ini": ini})
+    assert service.ports == (Port(port=8000, name="http"),)
+    assert ("8000", "conf/app.ini", 6) in evidence(service, "ports")
+
+
 # --- units ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "port"), [(":8080", 8080), ("0.0.0.0:80", 80), ("[::]:9090", 9090),
