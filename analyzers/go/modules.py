@@ -78,6 +78,7 @@ class GoIndex:
         self._modfiles: dict[str, ModFile] = {}
         self._files: dict[str, list[GoFile]] = {}
         self._facts: dict[str, PackageFacts] = {}
+        self._packages: dict[str, list[str]] = {}
         self.problems: dict[str, Diagnostic] = {}
 
     @cached_property
@@ -139,10 +140,19 @@ class GoIndex:
                 paths[replacement.old_path] = target
         return paths
 
+    @cached_property
+    def _root_set(self) -> frozenset[str]:
+        return frozenset(self.module_roots)
+
+    @cached_property
+    def _path_heads(self) -> frozenset[str]:
+        """First elements of the repository's module paths: an import starting otherwise is not ours."""
+        return frozenset(p.split("/", 1)[0] for p in self.module_paths)
+
     def owner(self, directory: str) -> str | None:
         """The module root that owns ``directory`` (the nearest go.mod above it)."""
         head = directory
-        roots = set(self.module_roots)
+        roots = self._root_set
         while True:
             if head in roots:
                 return head
@@ -152,14 +162,15 @@ class GoIndex:
 
     def packages(self, module: Module) -> list[str]:
         """Package directories of ``module`` (not nested modules', not ignored by Go), sorted."""
-        result = []
-        for directory in sorted(self.go_dirs):
-            owner = self.owner(directory) if self.module_roots else "."
-            if owner != module.root:
-                continue
-            if directory == module.root or go_visible(relative_to(directory, module.root)):
-                result.append(directory)
-        return result
+        if module.root not in self._packages:
+            result = []
+            for directory in sorted(self.go_dirs):
+                owner = self.owner(directory) if self.module_roots else "."
+                if owner == module.root and (directory == module.root
+                                             or go_visible(relative_to(directory, module.root))):
+                    result.append(directory)
+            self._packages[module.root] = result
+        return self._packages[module.root]
 
     def files(self, directory: str) -> list[GoFile]:
         """Parsed non-test files of a package directory; unreadable files become problems."""
@@ -177,8 +188,8 @@ class GoIndex:
         return self._files[directory]
 
     def is_main(self, directory: str) -> bool:
-        files = self.files(directory)
-        return any(f.package == "main" for f in files) and any(f.has_main and f.package == "main" for f in files)
+        """A ``package main`` with a ``func main()``: something ``go build`` makes a binary of."""
+        return any(f.has_main and f.package == "main" for f in self.files(directory))
 
     def facts(self, directory: str) -> PackageFacts:
         if directory not in self._facts:
@@ -187,6 +198,8 @@ class GoIndex:
 
     def resolve_import(self, import_path: str) -> str | None:
         """The directory implementing ``import_path``, if it is in this repository."""
+        if import_path.split("/", 1)[0] not in self._path_heads:
+            return None
         best = max((p for p in self.module_paths if import_path == p or import_path.startswith(p + "/")),
                    key=len, default=None)
         if best is None:
