@@ -178,6 +178,23 @@ def test_workspace_service_builds_from_the_workspace_root_and_library_is_not_dep
     assert all(not a.diagnostics for a in analyses)
 
 
+@pytest.mark.parametrize("fixture", ["go-gin-api", "go-multi-cmd", "go-grpc", "go-workspace"])
+def test_every_field_set_has_evidence_with_a_real_location(fixture: str) -> None:
+    root = FIXTURES / fixture
+    for component in components(root).values():
+        for field in ("kind", "language", "language_version", "framework", "package_manager", "build", "run",
+                      "ports", "env", "health", "depends_on", "migrations", "metrics"):
+            value = getattr(component, field)
+            if value in (None, ()):
+                continue
+            found = component.evidence_for(field)
+            assert found, f"{component.name}.{field} has no evidence"
+            for item in found:
+                assert item.file is not None and (root / item.file).is_file(), item
+                assert item.line is not None and item.line <= len((root / item.file).read_text().splitlines())
+        assert {e.value for e in component.evidence_for("env")} >= {e.name for e in component.env}
+
+
 # --- generated repositories ------------------------------------------------------------------
 
 GO_MOD = "module example.com/shop/{name}\n\ngo 1.22\n"
