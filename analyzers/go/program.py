@@ -231,10 +231,11 @@ def _kind(draft: Draft, closure: list[PackageFacts], findings: list[_Finding],
 
 def _subcommand(closure: list[PackageFacts], kind: str) -> tuple[str, Site] | None:
     """The cobra/urfave subcommand that starts a service or worker whose main package does not."""
-    if kind not in _SERVE_WORDS or not closure or closure[0].listeners or closure[0].consumers:
+    if kind not in _SERVE_WORDS or not closure or not any(f.cli for f in closure):
         return None
-    if not any(f.cli for f in closure):
-        return None
+    main = closure[0]
+    if (main.listeners or main.consumers) and not main.serve_commands:
+        return None  # main() itself serves; the subcommands, if any, are elsewhere
     words = _SERVE_WORDS[kind]
     commands = [(word, at) for f in closure for word, at in f.serve_commands if word in words]
     return min(commands, key=lambda c: words.index(c[0])) if commands else None

@@ -273,6 +273,14 @@ def test_cobra_serve_subcommand_is_part_of_the_run_command(tmp_path: Path) -> No
     assert component.run is not None and component.run.command == ("/app/svc", "serve")
 
 
+def test_cobra_serve_command_defined_next_to_main(tmp_path: Path) -> None:
+    main = ('package main\nimport (\n"net/http"\n"github.com/spf13/cobra"\n)\nfunc main() {\n'
+            'root := &cobra.Command{Use: "app"}\nroot.AddCommand(&cobra.Command{Use: "serve", Run: func(*cobra.Command,'
+            ' []string) {\nhttp.ListenAndServe(":8000", nil)\n}})\nroot.Execute()\n}\n')
+    component = single(tmp_path, main)
+    assert component.run is not None and component.run.command == ("/app/svc", "serve")
+
+
 def test_cgo_keeps_cgo_enabled(tmp_path: Path) -> None:
     component = single(tmp_path, 'package main\nimport (\n"database/sql"\n"net/http"\n'
                                  '_ "github.com/mattn/go-sqlite3"\n)\n'
