@@ -178,7 +178,8 @@ def _best_match(fragment: Component, skeleton: Sequence[Component]) -> int:
 
 
 def _share_image_build(components: list[Component]) -> list[Component]:
-    """Siblings of one root (a web process and its worker) run the same Dockerfile's image."""
+    """Siblings of one root (a web process and its worker) run the same Dockerfile's image —
+    unless a sibling's own recipe builds something else (a Go ``cmd/worker`` binary)."""
     built = next((c for c in components if c.build is not None and c.build.dockerfile), None)
     if built is None or built.build is None:
         return components
@@ -187,7 +188,7 @@ def _share_image_build(components: list[Component]) -> list[Component]:
                     file=shared.dockerfile, confidence=0.8)
     return [
         c.model_copy(update={"build": shared, "evidence": (*(e for e in c.evidence if e.field != "build"), note)})
-        if c is not built and (c.build is None or c.build.generated) else c
+        if c is not built and (c.build is None or (c.build.generated and not c.build.args)) else c
         for c in components
     ]
 

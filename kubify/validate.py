@@ -22,8 +22,9 @@ _DEV_SERVERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"--reload\b"), "auto-reload"),
     (re.compile(r"\bnext\s+dev\b|\bvite(\s|$)(?!build|preview)"), "a dev server"),
 )
-#: Oldest supported minor per runtime (older ones no longer get security fixes).
-_SUPPORTED: dict[str, tuple[int, ...]] = {"python": (3, 10), "node": (20,), "go": (1, 24)}
+#: Oldest supported minor per runtime (older ones no longer get security fixes). Go is absent: its
+#: ``go`` directive is a minimum language version, built with a current toolchain, not a runtime pin.
+_SUPPORTED: dict[str, tuple[int, ...]] = {"python": (3, 10), "node": (20,)}
 
 Check = Callable[[Application, Component], Iterable[Diagnostic]]
 
