@@ -193,7 +193,7 @@ class _Reader:
                 self.facts.imports.setdefault(node.module.split(".")[0], self.site(node))
 
     def _module_level(self) -> None:
-        for node in self.tree.body:
+        for node in _top_level(self.tree.body):
             if isinstance(node, ast.Assign):
                 for target in node.targets:
                     self._assignment(target, node.value, node)
@@ -203,11 +203,12 @@ class _Reader:
                 self._list_items(node.target.id, node.value)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._factory(node)
-            elif isinstance(node, ast.If) and _is_main_guard(node.test):
-                self.facts.main_guard = self.site(node)
-                self.main_span = (node.lineno, node.end_lineno or node.lineno)
             elif isinstance(node, ast.ClassDef):
                 self._class_values(node)
+        for node in self.tree.body:
+            if isinstance(node, ast.If) and _is_main_guard(node.test):
+                self.facts.main_guard = self.site(node)
+                self.main_span = (node.lineno, node.end_lineno or node.lineno)
 
     def _assignment(self, target: ast.expr, value: ast.expr, node: ast.stmt) -> None:
         if isinstance(target, ast.Tuple) and target.elts and isinstance(target.elts[0], ast.Name):
@@ -545,6 +546,23 @@ def _django_path(route: str | None, *, regex: bool) -> str | None:
         if re.search(r"[()\[\]*+?|]", text):
             return None
     return "/" + text.lstrip("/")
+
+
+def _top_level(body: list[ast.stmt], depth: int = 0) -> list[ast.stmt]:
+    """Module-level statements, including those inside module-level ``if``/``try``/``with`` blocks."""
+    found: list[ast.stmt] = []
+    for node in body:
+        found.append(node)
+        if depth >= 3:
+            continue
+        if isinstance(node, ast.If):
+            found += _top_level(node.body + node.orelse, depth + 1)
+        elif isinstance(node, ast.Try):
+            found += _top_level(node.body + node.orelse + node.finalbody
+                                + [s for h in node.handlers for s in h.body], depth + 1)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            found += _top_level(node.body, depth + 1)
+    return found
 
 
 def _is_main_guard(test: ast.expr) -> bool:
