@@ -59,7 +59,7 @@ class Draft:
 
     def add_dependency(self, service: str, rule: str, at: Site | None, confidence: float) -> None:
         if service not in self.depends:
-            self.depends[service] = Dependency(service=service)
+            self.depends[service] = Dependency.model_validate({"service": service})
             self.note("depends_on", service, rule, at, confidence)
 
     def copy(self) -> Draft:

@@ -37,8 +37,10 @@ SELF_SERVING: frozenset[str] = frozenset({"gradio", "tornado", "aiohttp", "robyn
 #: Server calls that bind 127.0.0.1 unless told otherwise.
 LOOPBACK_BY_DEFAULT: frozenset[str] = frozenset({
     "flask.run", "quart.run", "dash.run", "uvicorn", "gradio.launch", "sanic.run", "socketio.run", "robyn.start",
-    "wsgiref", "bottle.run", "hypercorn", "granian",
+    "wsgiref", "bottle.run", "hypercorn", "granian", "app.run",
 })
+#: WSGI frameworks whose own ``run()`` is used when no production server is declared.
+_DEV_SERVED: frozenset[str] = frozenset({"flask", "quart", "bottle", "falcon", "pyramid"})
 #: Web frameworks, in the order a tie between two app objects is broken.
 WEB_FRAMEWORKS: tuple[str, ...] = (
     "fastapi", "litestar", "starlette", "quart", "flask", "sanic", "aiohttp", "tornado", "falcon", "bottle",
@@ -66,6 +68,7 @@ CONSUMER_PACKAGES: frozenset[str] = frozenset({
     "kafka-python", "confluent-kafka", "aiokafka", "pika", "aio-pika", "nats-py", "paho-mqtt", "aiomqtt",
     "google-cloud-pubsub", "azure-servicebus", "boto3", "redis", "apscheduler", "schedule",
 })
+_GUNICORN_CONFIGS = frozenset({"gunicorn.conf.py", "gunicorn_conf.py", "gunicorn.config.py", "gunicorn_config.py"})
 _MAIN_NAMES: tuple[str, ...] = ("main.py", "app.py", "bot.py", "server.py", "run.py", "start.py", "__main__.py",
                                 "worker.py", "application.py", "service.py", "index.py", "hello.py", "cli.py")
 _FILE_SCORES: dict[str, int] = {"main.py": 12, "app.py": 11, "server.py": 10, "asgi.py": 9, "wsgi.py": 9,
@@ -186,6 +189,11 @@ def _django(ctx: Context, draft: Draft, outcome: Outcome) -> bool:
             argv, shell = (f"cd {app_dir} && exec {' '.join(command.argv)}",), True
         _run(draft, argv, f"python.django.{server}-asgi", project.channels or project.app_site or manage, 0.7,
              shell=shell)
+    elif project.wsgi is not None and (config := _gunicorn_config(ctx)) is not None:
+        module, var = project.wsgi.split(":")
+        _gunicorn_with_config(ctx, draft, "django", Target(module, var, False, app_dir), config,
+                              project.app_site or manage)
+        return True
     elif project.wsgi is not None and (server_name := wsgi_server(ctx.project)) is not None:
         module, var = project.wsgi.split(":")
         command = wsgi_command(server_name, Target(module, var, False, app_dir), port)
@@ -245,6 +253,10 @@ def _web_app(ctx: Context, draft: Draft, outcome: Outcome) -> bool:
         return True
     port, env, port_site = port_info
     rule = "python.app.factory" if app.factory else "python.app.object"
+    config = _gunicorn_config(ctx) if framework not in ASGI_FRAMEWORKS and call is None else None
+    if config is not None:
+        _gunicorn_with_config(ctx, draft, framework, target, config, app.site)
+        return True
     server = _serve(ctx, draft, outcome, framework, target, port or _server_default(ctx, framework),
                     (app.site, rule, 0.7))
     if port is not None:
@@ -262,7 +274,7 @@ def _runs_itself(ctx: Context, framework: str, call: RunCall | None) -> bool:
     """Self-serving frameworks, and a dev-server-only Flask app whose ``__main__`` already binds 0.0.0.0."""
     if framework in SELF_SERVING or (call is not None and call.kind in ("gradio.launch", "tornado.listen")):
         return True
-    return framework in ("flask", "quart") and wsgi_server(ctx.project) is None and call is not None \
+    return framework in _DEV_SERVED and wsgi_server(ctx.project) is None and call is not None \
         and call.in_main and call.kind.endswith(".run") and not _loopback(ctx, call)
 
 
@@ -271,9 +283,41 @@ def _server_call(ctx: Context, facts: ModuleFacts, app: AppObject, target: Targe
     spec = target.spec()
     calls = [c for m in ctx.index.facts() for c in m.runs if c.target == spec]
     calls += [c for c in facts.runs if c.target in (app.var, None) or c.in_main]
-    kinds = ("uvicorn", "hypercorn", "granian") if framework in ASGI_FRAMEWORKS else (framework,)
+    kinds = ("uvicorn", "hypercorn", "granian") if framework in ASGI_FRAMEWORKS else (framework, "app.run")
     calls += [c for m in ctx.index.facts() for c in m.runs if c.in_main and c.kind.startswith(kinds)]
     return calls[0] if calls else None
+
+
+@dataclass(frozen=True)
+class _GunicornConfig:
+    file: str
+    port: int
+    env: str | None
+    site: Site
+
+
+def _gunicorn_config(ctx: Context) -> _GunicornConfig | None:
+    """A gunicorn config file whose ``bind`` names the port (``bind = f"0.0.0.0:{os.getenv('PORT', 8080)}"``)."""
+    if wsgi_server(ctx.project) != "gunicorn":
+        return None
+    for rel, facts in sorted(ctx.index.modules.items()):
+        if posixpath.basename(rel) not in _GUNICORN_CONFIGS or _relative(ctx, rel).count("/") > 1:
+            continue
+        value = facts.values.get("bind")
+        text = (value.literal or "") if value is not None else ""
+        port = text.rsplit(":", 1)[-1]
+        if value is not None and port.isdigit() and 0 < int(port) < 65536:
+            return _GunicornConfig(_relative(ctx, rel), int(port), value.env, value.site)
+    return None
+
+
+def _gunicorn_with_config(ctx: Context, draft: Draft, framework: str, target: Target, config: _GunicornConfig,
+                          site: Site) -> None:
+    argv: tuple[str, ...] = ("gunicorn", "-c", config.file)
+    argv += ("--chdir", target.app_dir) if target.app_dir else ()
+    _run(draft, (*argv, target.spec(call=True)), "python.app.gunicorn-config", site, 0.7)
+    draft.note("run", config.file, "python.gunicorn.config-file", Site(config.site.file, 1), 0.7)
+    set_port(draft, config.port, "python.gunicorn.config-bind", config.site, 0.9, env=config.env)
 
 
 def _server_default(ctx: Context, framework: str) -> int:

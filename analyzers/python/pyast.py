@@ -164,7 +164,10 @@ def env_reader_names(tree: ast.Module, aliases: dict[str, str]) -> frozenset[str
     """Local names bound to env-reading objects (``env = environ.Env()``, ``config = Config(".env")``)."""
     names = {local for local, qualified in aliases.items() if qualified in ENV_FUNCTIONS}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
+        if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names) \
+                and "env" not in aliases:
+            names.add("env")  # settings modules that get django-environ's ``env`` from ``from .base import *``
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
                 and qualname(node.value.func, aliases) in ENV_READER_TYPES:
             names.update(t.id for t in node.targets if isinstance(t, ast.Name))
     return frozenset(names)

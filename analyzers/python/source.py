@@ -63,6 +63,8 @@ _ENGINE_STRINGS = re.compile(r"^(django\.db\.backends\.\w+|django\.contrib\.gis\
                              r"django_prometheus\.db\.backends\.\w+|channels_redis\.core\.RedisChannelLayer|"
                              r"storages\.backends\.s3\w*\.\w+)$")
 _MAX_STRINGS = 200
+#: Names an app object imported from another module usually has (``from app import app; app.run()``).
+_APP_VARIABLES = frozenset({"app", "application", "server", "api"})
 
 
 @dataclass(frozen=True)
@@ -350,6 +352,8 @@ class _Reader:
             return "aiohttp", target, argument(call, position, "port"), argument(call, 1 if position else None, "host")
         if name in ("waitress.serve",):
             return "waitress", target, argument(call, None, "port", "listen"), argument(call, None, "host", "listen")
+        if name == "bottle.run":
+            return "bottle.run", target, argument(call, None, "port"), argument(call, None, "host")
         if name in ("werkzeug.serving.run_simple", "wsgiref.simple_server.make_server"):
             return "wsgiref", dotted(call.args[2]) if len(call.args) > 2 else None, argument(call, 1, "port"), \
                 argument(call, 0, "hostname", "host")
@@ -371,6 +375,9 @@ class _Reader:
             return f"{apps[owner]}.run", owner, argument(call, 1, "port"), argument(call, 0, "host")
         if attr == "run" and target in apps and owner is not None:
             return "socketio.run", target, argument(call, 2, "port"), argument(call, 1, "host")
+        if attr == "run" and owner in _APP_VARIABLES and owner in self.aliases \
+                and (argument(call, None, "port") is not None or argument(call, None, "host") is not None):
+            return "app.run", owner, argument(call, None, "port"), argument(call, None, "host")
         if attr == "run_server" or (attr == "run" and "dash" in self.facts.imports and owner in apps):
             return "dash.run", owner, argument(call, None, "port"), argument(call, None, "host")
         if attr == "launch" and "gradio" in self.facts.imports:
@@ -399,6 +406,10 @@ class _Reader:
         if isinstance(node, ast.Subscript):
             read = environ_subscript(node, self.aliases)
             return Value(site, env=read.name) if read is not None else None
+        if isinstance(node, ast.JoinedStr):
+            # f"0.0.0.0:{port}": the interpolated part is what varies (a gunicorn ``bind``).
+            parts = [self._value(v.value, depth + 1) for v in node.values if isinstance(v, ast.FormattedValue)]
+            return next((p for p in parts if p is not None and (p.env or p.literal)), None)
         if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) and len(node.values) == 2:
             left, right = self._value(node.values[0], depth + 1), self._value(node.values[1], depth + 1)
             if left is not None and left.env and right is not None:
