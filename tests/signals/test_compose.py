@@ -238,8 +238,9 @@ def test_volume_kinds() -> None:
                              {"type": "volume", "source": "cache", "target": "/cache", "read_only": True}])
     assert [(v.kind, v.source, v.target, v.read_only) for v in volumes] == [
         ("volume", "data", "/var/lib/data", False), ("bind", "./src", "/app", True),
-        ("bind", "/var/run/docker.sock", "/var/run/docker.sock", False), ("anonymous", None, "/app/node_modules", False),
-        ("tmpfs", None, "/tmp", False), ("volume", "cache", "/cache", True)]
+        ("bind", "/var/run/docker.sock", "/var/run/docker.sock", False),
+        ("anonymous", None, "/app/node_modules", False), ("tmpfs", None, "/tmp", False),
+        ("volume", "cache", "/cache", True)]
 
 
 @pytest.mark.parametrize(("value", "cpu"), [("0.5", "500m"), (2, "2"), ("1.25", "1250m"), ("0", None),
