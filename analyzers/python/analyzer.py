@@ -17,15 +17,17 @@ from kubify.analyzers.base import Analysis, Detection
 from kubify.analyzers.python.build import add_build
 from kubify.analyzers.python.codeindex import CodeIndex
 from kubify.analyzers.python.commands import command_port, migration_tool, split_migrations, to_argv
+from kubify.analyzers.python.decision import Context, Outcome, set_port
 from kubify.analyzers.python.django import DjangoProject, find_django
 from kubify.analyzers.python.draft import Draft, Site
-from kubify.analyzers.python.entry import Context, Outcome, celery_argv, decide, set_port
+from kubify.analyzers.python.entry import decide
 from kubify.analyzers.python.layout import STRONG_FILES, Layout, is_requirements_file
 from kubify.analyzers.python.manifests import Project, read_project
 from kubify.analyzers.python.migrations import add_migrations
 from kubify.analyzers.python.probes import add_health, add_metrics
 from kubify.analyzers.python.servers import DEFAULT_PORTS
 from kubify.analyzers.python.services import add_services
+from kubify.analyzers.python.workers import celery_argv
 
 from kubify.diagnostics import Diagnostic, FileProblem
 from kubify.ir import Component, EnvVar, Evidence, Health, Migration, Run
