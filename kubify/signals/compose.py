@@ -185,7 +185,7 @@ def _component(inventory: Inventory, project: _Project, service: ComposeService,
     _env(fragment, service, notes)
     _health(fragment, service)
     _depends_on(fragment, project, service, notes)
-    _volumes(fragment, service)
+    _volumes(fragment, service, notes)
     _deploy(fragment, service)
     _kind(fragment, project, service, bool(ports))
     return Component(name=name, path=path, analyzer="compose", evidence=tuple(fragment.evidence),
@@ -323,13 +323,20 @@ def _depends_on(fragment: _Fragment, project: _Project, service: ComposeService,
         fragment.values["depends_on"] = tuple(dependencies[k] for k in sorted(dependencies))
 
 
-def _volumes(fragment: _Fragment, service: ComposeService) -> None:
+def _volumes(fragment: _Fragment, service: ComposeService, notes: list[Diagnostic]) -> None:
     volumes = {v.target: Volume(name=dns_label(v.source or "data", fallback="data"), path=v.target)
                for v in service.volumes if v.kind == "volume"}
     if volumes:
         fragment.values["volumes"] = tuple(volumes[k] for k in sorted(volumes))
         for volume in fragment.values["volumes"]:
             fragment.note("volumes", f"{volume.name}:{volume.path}", "compose.volumes.named", "volumes")
+    binds = [v for v in service.volumes if v.kind == "bind" and (v.source or "").startswith(".")]
+    if binds and service.build is None:
+        file, line = service.where("volumes")
+        notes.append(warning("compose.bind-mount", f"service {service.name!r} runs the prebuilt image "
+                             f"{service.image} with {', '.join(v.source or '' for v in binds)} mounted from the "
+                             "repository; the cluster will not have those files", file=file, line=line,
+                             hint="build an image that copies them, or mount them from a ConfigMap"))
 
 
 def _deploy(fragment: _Fragment, service: ComposeService) -> None:

@@ -351,6 +351,7 @@ services:
   proxy:
     image: nginx:1.27
     ports: ['80:80']
+    volumes: ['./nginx.conf:/etc/nginx/nginx.conf:ro']
     depends_on: [app]
   queue:
     image: rabbitmq:3-management
@@ -373,6 +374,8 @@ services:
     assert proxy.path == "docker-compose.yaml#proxy" and proxy.depends_on == (Dependency(component="app"),)
     assert [s.kind for s in services] == ["rabbitmq"]
     assert {d.message.split("'")[1] for d in notes if d.code == "compose.dev-tool"} == {"zookeeper", "debug"}
+    [bind] = [d for d in notes if d.code == "compose.bind-mount"]
+    assert "./nginx.conf" in bind.message and bind.line == line_of(root / "docker-compose.yaml", "volumes:")
 
 
 def test_paths_leaving_the_repository_are_rejected(tmp_path: Path) -> None:
