@@ -360,7 +360,7 @@ def _kind(fragment: _Fragment, project: _Project, service: ComposeService, serve
     command = " ".join(word for c in (service.entrypoint, service.command) if c for word in c.argv)
     restart = (service.restart or "").lower()
     one_off = service.name in project.one_off or (
-        bool(command) and (restart in ("no", "false") or restart.startswith("on-failure"))
+        bool(command) and (restart in ("", "no", "false") or restart.startswith("on-failure"))
         and bool(_ONE_OFF.search(command) or _ONE_OFF_NAME.search(service.name)))
     if one_off:
         fragment.set("kind", "job", "job", "compose.kind.one-off", "restart" if service.restart else "command",

@@ -348,6 +348,9 @@ services:
   jobs:
     image: acme/shop:dev
     command: node worker.js
+  seed:
+    build: .
+    command: node scripts/seed.js --fixtures demo
   proxy:
     image: nginx:1.27
     ports: ['80:80']
@@ -364,8 +367,8 @@ services:
     })
     components, services, notes = compose.compose_fragments(scan(root))
     by_name = {c.name: c for c in components}
-    assert sorted(by_name) == ["app", "jobs", "migrate", "proxy"]
-    assert by_name["migrate"].kind == "job"
+    assert sorted(by_name) == ["app", "jobs", "migrate", "proxy", "seed"]
+    assert by_name["migrate"].kind == by_name["seed"].kind == "job"
     assert by_name["app"].kind == "service"  # a web command without ports
     assert set(by_name["app"].depends_on) == {Dependency(component="migrate"), Dependency(service="rabbitmq")}
     assert (by_name["jobs"].kind, by_name["jobs"].path, by_name["jobs"].build) == ("worker", ".", by_name["app"].build)
