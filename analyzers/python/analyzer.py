@@ -38,6 +38,9 @@ from kubify.signals.procfile import Process, read_procfile
 
 #: Fields a worker process shares with the web process of the same root.
 SHARED_FIELDS: tuple[str, ...] = ("language", "language_version", "package_manager", "build")
+#: Commands of task-queue workers → their framework (a Procfile ``worker: rq worker``).
+_QUEUE_COMMANDS: dict[str, str] = {"celery": "celery", "rq": "rq", "dramatiq": "dramatiq", "arq": "arq",
+                                   "huey_consumer": "huey", "huey_consumer.py": "huey", "faust": "faust"}
 #: Manifests in the order they are cited as the reason a directory is Python.
 _MANIFEST_ORDER: tuple[str, ...] = ("pyproject.toml", "setup.py", "Pipfile", "requirements.txt", "manage.py",
                                     "setup.cfg", "poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock",
@@ -263,8 +266,10 @@ def _workers(ctx: Context, main: Draft, name: str, outcome: Outcome) -> list[Com
     for process in processes:
         draft = _worker_base(main)
         _procfile_process(draft, process, "worker")
-        if "celery" in process.command.split()[:3]:
-            draft.set("framework", "celery", f"python.procfile.{process.name}", Site(process.file, process.line), 0.9)
+        queue = next((q for q in _QUEUE_COMMANDS if q in process.command.split()[:3]), None)
+        if queue is not None:
+            draft.set("framework", _QUEUE_COMMANDS[queue], f"python.procfile.{process.name}",
+                      Site(process.file, process.line), 0.9)
         workers.append(draft.component(_unique(f"{name}-{process.name}", taken), ctx.root))
     celery = outcome.celery_target
     has_celery_process = any("celery" in p.command for p in processes)

@@ -34,6 +34,8 @@ SKIPPED_DIRS: frozenset[str] = frozenset({
 })
 #: Variable names that hold an app object even where we cannot see it built (inside a factory).
 APP_NAMES: frozenset[str] = frozenset({"app", "application", "api", "server", "flask_app", "web_app"})
+#: Directory name prefixes of documentation and sample code (``docs_src/``, ``examples_v2/``, ``tutorial-1/``).
+_SKIPPED_PREFIXES = ("doc", "example", "sample", "demo", "tutorial", "bench", "test")
 _SKIPPED_FILES = frozenset({"conftest.py", "setup.py", "noxfile.py", "fabfile.py", "tests.py", "tasks_test.py"})
 
 
@@ -43,7 +45,7 @@ def runtime_file(relative: str) -> bool:
     name = parts[-1]
     if name in _SKIPPED_FILES or name.startswith("test_") or name.endswith("_test.py"):
         return False
-    return not any(part in SKIPPED_DIRS or part.startswith(".") for part in parts[:-1])
+    return not any(part in SKIPPED_DIRS or part.startswith((".", *_SKIPPED_PREFIXES)) for part in parts[:-1])
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """What the component is and how it starts: kind, framework, run command, port.
 
-Strategies are tried in order — Django project, web app object, Streamlit, Ray Serve
+Strategies are tried in order — Django project, web app object, Streamlit/Chainlit/Panel script, Ray Serve
 (:mod:`.web`), then task queue, bot, main script, console scripts, library
 (:mod:`.workers`) — and the first that recognises the code decides. Each sets its fields on
 the :class:`~.draft.Draft` with the file and line that justified them.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from kubify.analyzers.python.decision import Context, Outcome, Strategy
 from kubify.analyzers.python.draft import Draft
-from kubify.analyzers.python.web import django_project, ray_serve, streamlit_app, web_app
+from kubify.analyzers.python.web import django_project, file_app, ray_serve, web_app
 from kubify.analyzers.python.workers import (
     bot,
     celery_target,
@@ -21,7 +21,7 @@ from kubify.analyzers.python.workers import (
     unknown,
 )
 
-STRATEGIES: tuple[Strategy, ...] = (django_project, web_app, streamlit_app, ray_serve, task_queue, bot, main_script,
+STRATEGIES: tuple[Strategy, ...] = (django_project, web_app, file_app, ray_serve, task_queue, bot, main_script,
                                     console_scripts, library)
 
 

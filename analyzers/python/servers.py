@@ -22,7 +22,7 @@ DEFAULT_PORTS: dict[str, int] = {
     "aiohttp": 8080, "tornado": 8888, "dash": 8050, "dash.run": 8050, "gradio": 7860, "gradio.launch": 7860,
     "streamlit": 8501, "robyn": 8080, "robyn.start": 8080, "nicegui": 8080, "fasthtml": 5001, "django": 8000,
     "ray-serve": 8000, "bottle.run": 8080, "falcon.run": 8000, "socketio.run": 5000, "wsgiref": 8000,
-    "fastapi.run": 8000, "app.run": 5000,
+    "fastapi.run": 8000, "app.run": 5000, "chainlit": 8000, "panel": 5006,
 }
 #: Hosts that make a server unreachable from outside its pod.
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})

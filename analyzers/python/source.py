@@ -57,7 +57,7 @@ LONG_RUNNING_CALLS: frozenset[str] = frozenset({
     "start_consuming", "run_until_disconnected", "idle", "consume", "run_webhook", "start_worker", "work",
 })
 _URL_SCHEMES = re.compile(r"^(postgres(?:ql)?(?:\+\w+)?|mysql(?:\+\w+)?|mariadb(?:\+\w+)?|redis|rediss|"
-                          r"mongodb(?:\+srv)?|amqps?|kafka|nats|memcached?|elasticsearch|s3)://", re.IGNORECASE)
+                          r"mongodb(?:\+srv)?|amqps?|kafka|nats|memcached?|elasticsearch|s3)://[^\s/]", re.IGNORECASE)
 _ENGINE_STRINGS = re.compile(r"^(django\.db\.backends\.\w+|django\.contrib\.gis\.db\.backends\.\w+|"
                              r"django_redis\.cache\.RedisCache|django\.core\.cache\.backends\.\w+\.\w+|"
                              r"django_prometheus\.db\.backends\.\w+|channels_redis\.core\.RedisChannelLayer|"

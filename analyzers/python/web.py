@@ -8,6 +8,7 @@ server the project depends on, on the port that process will really listen on.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kubify.analyzers.python.decision import (
@@ -329,23 +330,48 @@ def _web_by_dependency(ctx: Context, draft: Draft, outcome: Outcome) -> bool:
 
 # --- other servers --------------------------------------------------------------------------
 
-def streamlit_app(ctx: Context, draft: Draft, outcome: Outcome) -> bool:
-    users = [f for f, m in ctx.index.modules.items() if "streamlit" in m.imports and "/pages/" not in f"/{f}"]
-    requirement = ctx.project.has("streamlit")
-    if not users or (requirement is None and not ctx.index.imported("streamlit")):
-        return False
-    chosen = min(users, key=lambda f: (rank(posixpath.basename(f), _STREAMLIT_NAMES), f.count("/"), f))
-    site = ctx.index.modules[chosen].imports["streamlit"]
-    port, port_site = _streamlit_port(ctx)
-    set_framework(ctx, draft, "streamlit", "python.streamlit.import", site, 0.9)
-    set_kind(draft, "service", "python.kind.web-framework", site, 0.9)
-    set_run(draft, ("streamlit", "run", relative(ctx, chosen), "--server.address", "0.0.0.0", "--server.port",
-                 str(port)), "python.streamlit.run", site, 0.7)
-    if port_site is not None:
-        set_port(draft, port, "python.streamlit.config-port", port_site, 0.9)
-    else:
-        set_port(draft, port, "python.streamlit.default-port", site, 0.5)
-    return True
+@dataclass(frozen=True)
+class _FileApp:
+    """A framework whose CLI serves a script file (``streamlit run app.py``)."""
+
+    framework: str
+    names: tuple[str, ...]
+    argv: Callable[[str, int], tuple[str, ...]]
+
+
+_FILE_APPS: tuple[_FileApp, ...] = (
+    _FileApp("streamlit", _STREAMLIT_NAMES, lambda file, port: (
+        "streamlit", "run", file, "--server.address", "0.0.0.0", "--server.port", str(port))),
+    _FileApp("chainlit", ("app.py", "main.py", "chainlit_app.py"), lambda file, port: (
+        "chainlit", "run", file, "--host", "0.0.0.0", "--port", str(port), "--headless")),
+    _FileApp("panel", ("app.py", "main.py", "dashboard.py"), lambda file, port: (
+        "panel", "serve", file, "--address", "0.0.0.0", "--port", str(port), "--allow-websocket-origin", "*")),
+)
+
+
+def file_app(ctx: Context, draft: Draft, outcome: Outcome) -> bool:
+    """Streamlit, Chainlit, Panel: the framework's CLI serves the script that imports it."""
+    for app in _FILE_APPS:
+        users = [f for f, m in ctx.index.modules.items() if app.framework in m.imports and "/pages/" not in f"/{f}"]
+        if not users or (ctx.project.has(app.framework) is None and app.framework != "streamlit"):
+            continue
+        chosen = _best_file(users, app.names)
+        site = ctx.index.modules[chosen].imports[app.framework]
+        port, port_site = _streamlit_port(ctx) if app.framework == "streamlit" else (DEFAULT_PORTS[app.framework],
+                                                                                     None)
+        set_framework(ctx, draft, app.framework, f"python.{app.framework}.import", site, 0.9)
+        set_kind(draft, "service", "python.kind.web-framework", site, 0.9)
+        set_run(draft, app.argv(relative(ctx, chosen), port), f"python.{app.framework}.run", site, 0.7)
+        if port_site is not None:
+            set_port(draft, port, f"python.{app.framework}.config-port", port_site, 0.9)
+        else:
+            set_port(draft, port, f"python.{app.framework}.default-port", site, 0.5)
+        return True
+    return False
+
+
+def _best_file(files: list[str], names: tuple[str, ...]) -> str:
+    return min(files, key=lambda f: (rank(posixpath.basename(f), names), f.count("/"), f))
 
 
 def _streamlit_port(ctx: Context) -> tuple[int, Site | None]:

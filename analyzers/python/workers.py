@@ -139,6 +139,9 @@ def main_script(ctx: Context, draft: Draft, outcome: Outcome) -> bool:
         if port is not None:
             set_port(draft, port, "python.main.code-port", port_site, 0.9, env=env)
         return True
+    if posixpath.basename(main.file) == "__main__.py" and main.long_running is None:
+        set_kind(draft, "cli", "python.kind.package-main", site, 0.6)  # ``python -m pkg`` is a command
+        return True
     consumer = next((r for name in sorted(CONSUMER_PACKAGES) if (r := ctx.project.has(name)) is not None), None)
     if main.long_running is not None:
         set_kind(draft, "worker", "python.kind.long-running-loop", main.long_running, 0.6)

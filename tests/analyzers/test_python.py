@@ -820,3 +820,76 @@ def test_command_without_port_and_exec_form() -> None:
     split = split_migrations("python manage.py migrate --noinput && gunicorn proj.wsgi")
     assert split.start == "gunicorn proj.wsgi"
     assert split.migrations == (Migration(tool="django", command=("python", "manage.py", "migrate", "--noinput")),)
+
+
+# --- later rules ---------------------------------------------------------------------------------------
+
+def test_gunicorn_config_file_names_the_port(tmp_path: Path) -> None:
+    _, components, _ = build(tmp_path, {
+        "requirements.txt": "flask\ngunicorn\n",
+        "gunicorn.conf.py": "import os\nworkers = 2\nbind = f\"0.0.0.0:{os.getenv('PORT', '8080')}\"\n",
+        "app.py": "from flask import Flask\napp = Flask(__name__)\n",
+    })
+    app = only(components)
+    assert app.run is not None and app.run.command == ("gunicorn", "-c", "gunicorn.conf.py", "app:app")
+    assert app.ports == (Port(port=8080, name="http"),)
+    assert env(app, "PORT") == ("8080", False, False)
+    assert at(best(app, "ports")) == ("gunicorn.conf.py", 3)
+
+
+def test_procfile_with_semicolons_and_an_rq_worker(tmp_path: Path) -> None:
+    _, components, _ = build(tmp_path, {
+        "requirements.txt": "flask\nflask-migrate\ngunicorn\nrq\nredis\n",
+        "microblog.py": "from app import create_app\napp = create_app()\n",
+        "app/__init__.py": "from flask import Flask\ndef create_app():\n    return Flask(__name__)\n",
+        "config.py": "import os\nclass Config:\n"
+                     "    DATABASE_URL = os.environ.get('DATABASE_URL', '').replace('postgres://', 'postgresql://')\n",
+        "migrations/env.py": "from alembic import context\n",
+        "Procfile": "web: flask db upgrade; flask translate compile; gunicorn microblog:app\n"
+                    "worker: rq worker microblog-tasks\n",
+    })
+    web, worker = sorted(components, key=lambda c: c.name)
+    assert web.run is not None and web.run.command == ("flask translate compile && gunicorn microblog:app",)
+    assert web.migrations == (Migration(tool="flask-migrate", command=("flask", "db", "upgrade")),)
+    assert (worker.name, worker.framework) == ("repo-worker", "rq")
+    assert worker.run is not None and worker.run.command == ("rq", "worker", "microblog-tasks")
+    assert Dependency(service="postgres") not in web.depends_on  # 'postgres://' alone names no server
+
+
+def test_imported_app_run_in_a_main_script(tmp_path: Path) -> None:
+    _, components, _ = build(tmp_path, {
+        "requirements.txt": "flask\n",
+        "app/__init__.py": "from flask import Flask\napp = Flask(__name__)\n",
+        "run.py": "from app import app\nif __name__ == '__main__':\n    app.run(host='0.0.0.0', port=8080)\n",
+    })
+    app = only(components)
+    assert app.run is not None and app.run.command == ("python", "run.py")
+    assert app.ports == (Port(port=8080, name="http"),)
+
+
+def test_documentation_apps_do_not_make_a_library_a_service(tmp_path: Path) -> None:
+    _, components, _ = build(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'webkit'\ndependencies = ['starlette']\n[build-system]\n"
+                          "requires = ['hatchling']\nbuild-backend = 'hatchling.build'\n",
+        "webkit/__init__.py": "class App: pass\n",
+        "docs_src/tutorial001.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+        "examples/basic/app.py": "from flask import Flask\napp = Flask(__name__)\n",
+    })
+    assert [(c.name, c.kind) for c in components] == [("webkit", "library")]
+
+
+def test_package_main_is_a_cli_and_chainlit_serves_its_script(tmp_path: Path) -> None:
+    _, tool, _ = build(tmp_path / "t", {
+        "pyproject.toml": "[project]\nname = 'tool'\n[build-system]\nrequires = ['setuptools']\n"
+                          "build-backend = 'setuptools.build_meta'\n",
+        "tool/__init__.py": "",
+        "tool/__main__.py": "import sys\nif __name__ == '__main__':\n    sys.exit(0)\n",
+    })
+    cli = only(tool)
+    assert cli.kind == "cli" and cli.run is not None and cli.run.command == ("python", "-m", "tool")
+    _, chat, _ = build(tmp_path / "c", {"requirements.txt": "chainlit\n",
+                                        "app.py": "import chainlit as cl\n@cl.on_message\nasync def main(m): pass\n"})
+    app = only(chat)
+    assert (app.framework, app.ports) == ("chainlit", (Port(port=8000, name="http"),))
+    assert app.run is not None
+    assert app.run.command == ("chainlit", "run", "app.py", "--host", "0.0.0.0", "--port", "8000", "--headless")
