@@ -98,8 +98,11 @@ def _conflicts(field: str, winner: Component, losers: Sequence[Component]) -> li
 
 
 def _same(field: str, a: Any, b: Any) -> bool:
+    """Equal for the user's purposes: the same port numbers, or the same Dockerfile and context."""
     if field == "ports":
         return {p.port for p in a} == {p.port for p in b}
+    if field == "build" and a is not None and b is not None and a.dockerfile:
+        return bool((a.dockerfile, a.context) == (b.dockerfile, b.context))
     return bool(a == b)
 
 
