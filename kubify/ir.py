@@ -74,6 +74,11 @@ class Run(Model):
     workdir: str | None = None
     user: str | None = None
     shell: bool = Field(default=False, description="True when command is a shell string to run via /bin/sh -c.")
+    replaces_entrypoint: bool = Field(
+        default=True,
+        description="False when command only replaces the image's CMD and runs under its ENTRYPOINT "
+                    "(compose `command`, Kubernetes `args`).",
+    )
 
 
 class Build(Model):

@@ -226,7 +226,7 @@ def container(scope: Scope, component: Component, *, env: list[Obj], env_from: l
     spec: Obj = {"name": name or component.name, "image": image_ref(scope, component),
                  "imagePullPolicy": pull_policy(scope)}
     if command:
-        spec["command"] = command
+        spec["command" if component.run is None or component.run.replaces_entrypoint else "args"] = command
     if component.run is not None and component.run.workdir:
         spec["workingDir"] = component.run.workdir
     if serving and ports:

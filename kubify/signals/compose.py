@@ -253,7 +253,8 @@ def _run(fragment: _Fragment, service: ComposeService) -> None:
     if not parts and not service.working_dir and not service.user:
         return
     argv = tuple(word for part in parts for word in part.argv)
-    run = Run(command=argv, workdir=service.working_dir, user=service.user, shell=any(p.shell for p in parts))
+    run = Run(command=argv, workdir=service.working_dir, user=service.user, shell=any(p.shell for p in parts),
+              replaces_entrypoint=service.entrypoint is not None)
     attribute = "entrypoint" if service.entrypoint else "command" if service.command else \
         "working_dir" if service.working_dir else "user"
     fragment.set("run", run, " ".join(argv) or f"workdir {service.working_dir or ''}".strip(),
