@@ -167,7 +167,16 @@ def merge_root(fragments: Sequence[Component], priorities: Mapping[str, int]) ->
         for fragment in others:
             buckets[_best_match(fragment, skeleton)].append(fragment)
     merged = [merge_fragments(bucket, priorities) for bucket in buckets]
-    return _share_image_build(merged)
+    renames = {bucket[0].name: c.name for bucket, c in zip(buckets, merged, strict=True) if bucket[0].name != c.name}
+    return _share_image_build([_follow_rename(c, renames) for c in merged])
+
+
+def _follow_rename(component: Component, renames: Mapping[str, str]) -> Component:
+    """``shop-api-worker`` becomes ``api-worker`` when compose names its sibling ``shop-api`` ``api``."""
+    for old, new in renames.items():
+        if component.name.startswith(old + "-"):
+            return component.model_copy(update={"name": new + component.name[len(old):]})
+    return component
 
 
 def _best_match(fragment: Component, skeleton: Sequence[Component]) -> int:

@@ -80,3 +80,13 @@ def test_a_root_with_web_and_worker_shares_the_dockerfile_image() -> None:
     assert by_name["api-worker"].build == Build(dockerfile="Dockerfile")
     assert by_name["api-worker"].run == Run(command=("celery", "-A", "app", "worker"))
     assert by_name["api"].build == Build(dockerfile="Dockerfile")
+
+
+def test_siblings_follow_a_rename_of_their_primary() -> None:
+    web = python_fragment().model_copy(update={"name": "shop-api"})
+    worker = Component(name="shop-api-worker", analyzer="python", kind="worker",
+                       evidence=(ev("kind", "worker", 0.95),))
+    compose = Component(name="api", analyzer="compose", ports=(Port(port=8000),),
+                        evidence=(ev("ports", "8000", 0.95),))
+    names = sorted(c.name for c in merge_root([web, worker, compose], PRIORITIES))
+    assert names == ["api", "api-worker"]
