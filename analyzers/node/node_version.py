@@ -62,7 +62,7 @@ def pick_major(range_text: str) -> int | None:
     >>> pick_major(">=18"), pick_major("^20.11.0"), pick_major("18.x || 20.x"), pick_major("16")
     (22, 20, 20, 16)
     """
-    text = range_text.strip().lower()
+    text = range_text.strip().lower()[:200]
     if text in ("", "*", "x", "latest", "node", "current", "lts", "lts/*", "stable"):
         return DEFAULT_MAJOR
     alternatives = [a.strip() for a in text.split("||") if a.strip()]

@@ -24,6 +24,10 @@ from kubify.analyzers.node.source_scan import (
 )
 
 MAX_DEPTH = 8
+#: Evaluation steps per listen call: ``a = b || b || b`` chains must not explode.
+MAX_STEPS = 200
+#: Longer "expressions" are not a port argument anyone writes (and would cost quadratic matching).
+MAX_EXPRESSION = 400
 _CONFIG_PATH = re.compile(r"(?:^|/)(?:config|configs|configuration|settings|env|environment|constants)(?:/|\.|$)",
                           re.I)
 _ENV = re.compile(r"process\.env\??\.([A-Za-z_]\w*)|process\.env\s*\[\s*['\"`]([A-Za-z_]\w*)['\"`]\s*\]")
@@ -33,7 +37,7 @@ _WRAPPER = re.compile(r"(?:Number|parseInt|parseFloat|String|Math\.\w+|[\w$]*[pP
 _NUMBER = re.compile(r"['\"`]?(\d{1,5})['\"`]?")
 _IDENT = re.compile(r"[A-Za-z_$][\w$]*")
 _MEMBER = re.compile(r"(?:this|[A-Za-z_$][\w$]*)(?:\??\.[A-Za-z_$][\w$]*)+")
-_CAST = re.compile(r"\s+as\s+[\w<>\[\]| ]+$|!$")
+_CAST = re.compile(r"(?<!\s)\s++as\s++[\w<>\[\]| ]++$|!$")
 
 
 @dataclass(frozen=True)
@@ -52,11 +56,13 @@ class PortResolver:
     def __init__(self, facts: SourceFacts) -> None:
         self.facts = facts
         self._scopes: dict[str, dict[str, tuple[str, int]]] = {}
+        self._steps = 0
 
     def resolve(self, listen: Listen) -> PortValue | None:
         source = self.facts.file(listen.site.file)
         if listen.port_expr is None or source is None:
             return None
+        self._steps = 0
         value = self._eval(listen.port_expr, source, listen.site, 0, 0.9)
         if value is None or (value.port is None and value.env is None):
             return None
@@ -70,7 +76,8 @@ class PortResolver:
     def _eval(self, expression: str, source: SourceFile, site: Site, depth: int,
               confidence: float) -> PortValue | None:
         expr = _clean(expression)
-        if depth > MAX_DEPTH or not expr:
+        self._steps += 1
+        if depth > MAX_DEPTH or not expr or self._steps > MAX_STEPS or len(expr) > MAX_EXPRESSION:
             return None
         alternatives = _split_top(expr)
         if len(alternatives) > 1:

@@ -45,21 +45,23 @@ _ENV_DOT = re.compile(r"\bprocess\.env\??\.([A-Za-z_][A-Za-z0-9_]*)")
 _ENV_INDEX = re.compile(r"\bprocess\.env\s*\[\s*['\"`]([A-Za-z_][A-Za-z0-9_]*)['\"`]\s*\]")
 _ENV_DESTRUCTURE = re.compile(r"\b(?:const|let|var)\s*\{([^{}]*)\}\s*=\s*process\.env\b")
 _IMPORT_META = re.compile(r"\bimport\.meta\.env\.([A-Za-z_][A-Za-z0-9_]*)")
-_CONFIG_GET = re.compile(r"\b\w*[cC]onfig\w*\.get(?:OrThrow)?\s*(?:<[^>()]*>)?\s*\(\s*['\"`]([A-Z][A-Z0-9_]*)['\"`]"
-                         r"\s*(?:,\s*([^()]*?))?\)")
+_CONFIG_GET = re.compile(r"\b\w{0,40}?[cC]onfig\w{0,20}\.get(?:OrThrow)?\s*(?:<[^>()]*>)?\s*\(\s*"
+                         r"['\"`]([A-Z][A-Z0-9_]*)['\"`]\s*(?:,\s*([^()]*?))?\)")
 _ENV_VAR_LIB = re.compile(r"\benv\.get\s*\(\s*['\"`]([A-Z_][A-Z0-9_]*)['\"`]\s*\)"
                           r"(?:\s*\.default\s*\(\s*([^()]*?)\s*\))?")
-_SCHEMA_KEY = re.compile(r"^\s*['\"]?([A-Z][A-Z0-9_]{1,})['\"]?\s*:\s*(?:z\.|str\(|num\(|port\(|bool\(|url\(|"
+_SCHEMA_KEY = re.compile(r"^[ \t]*+['\"]?([A-Z][A-Z0-9_]{1,})['\"]?\s*:\s*(?:z\.|str\(|num\(|port\(|bool\(|url\(|"
                          r"host\(|email\(|json\(|Joi\.|joi\.)", re.M)
 _ENV_SCHEMA_FILE = re.compile(r"(?:^|/)(?:env|config|environment)[\w.-]*\.[cm]?[jt]s$", re.I)
-_DEFAULT_AFTER = re.compile(r"\s*(?:\|\||\?\?)\s*(['\"`][^'\"`\n]*['\"`]|-?\d+(?:\.\d+)?|true|false)")
+_DEFAULT_AFTER = re.compile(r"\s*+(?:\|\||\?\?)\s*+(['\"`][^'\"`\n]*['\"`]|-?\d+(?:\.\d+)?|true|false)")
 _ROUTE = re.compile(r"(?:\b([A-Za-z_$][\w$]*)\s*)?\.(?:get|head|all|use|route|any)\s*\(\s*(['\"`])"
                     r"(/[^'\"`\s]{0,200})\2")
 _ROUTER = re.compile(r"\bRouter\s*\(|\bnew\s+Router\b")
 _ROUTER_PREFIX = re.compile(r"\bnew\s+(?:Koa)?Router\s*\(\s*\{[^}]*\bprefix\s*:\s*['\"`](/[^'\"`]*)['\"`]")
 _MOUNT = re.compile(r"\.use\s*\(\s*(?:(['\"`])(/[^'\"`\s]*)\1\s*,)?([^;]{0,300})")
-_IMPORT_BINDING = re.compile(r"""(?:import\s+(?:\*\s+as\s+)?\{?\s*([\w$,\s]+?)\s*\}?\s+from|"""
-                             r"""(?:const|let|var)\s+\{?\s*([\w$,\s]+?)\s*\}?\s*=\s*require\s*\()\s*['"]([^'"]+)['"]""")
+#: ``from '<module>'`` / ``require('<module>')``; the bound names are read from the text just before.
+_MODULE_SOURCE = re.compile(r"""\bfrom\s*+['"]([^'"\n]+)['"]|\brequire\s*+\(\s*+['"]([^'"\n]+)['"]\s*+\)""")
+_IMPORT_HEAD = re.compile(r"\bimport\s++(?:type\s++)?([\w$*{},\s]{1,300})$")
+_REQUIRE_HEAD = re.compile(r"\b(?:const|let|var)\s++([\w${},:\s]{1,300}?)\s*+=\s*+$")
 #: Receivers that are the application itself (routes on them are not under a router mount).
 APP_NAMES = frozenset({"app", "server", "fastify", "instance", "api", "srv", "application", "http", "hono"})
 _ROUTE_KEY = re.compile(r"\b(?:path|url)\s*:\s*(['\"`])(/[^'\"`\s]{0,200})\1")
@@ -71,8 +73,8 @@ _NEST_GET = re.compile(r"@(?:Get|Head|All)\s*\(\s*(?:['\"`]([^'\"`]*)['\"`])?\s*
 _NEST_PREFIX = re.compile(r"\.setGlobalPrefix\s*\(\s*['\"`]([^'\"`]*)['\"`]([^;]{0,300})")
 _NEST_TERMINUS = re.compile(r"@HealthCheck\s*\(")
 _IMPORTS = re.compile(r"""(?:from\s*|require\s*\(\s*|import\s*\(\s*|import\s+)['"]([^'"]+)['"]""")
-_ASSIGN = re.compile(r"(?<![\w$.])(?:(?:export\s+)?(?:const|let|var)\s+)?([A-Za-z_$][\w$]*)\s*(?::\s*[\w<>\[\]| .]+)?"
-                     r"\s*=(?![=>])\s*([^;\n]+)")
+_ASSIGN = re.compile(r"(?<![\w$.])(?:(?:export\s++)?(?:const|let|var)\s++)?([A-Za-z_$][\w$]*+)\s*+"
+                     r"(?::\s*+[\w<>\[\]| .]{1,80}+)?\s*+=(?![=>])\s*+([^;\n]++)")
 _KEYED = re.compile(r"(?<![\w$])['\"]?([A-Za-z_$][\w$]*)['\"]?\s*:\s*([^,\n}]+)")
 _SETTING = re.compile(r"\.set\s*\(\s*['\"`](\w+)['\"`]\s*,\s*([^;\n]+?)\)\s*;?\s*$", re.M)
 
@@ -397,11 +399,16 @@ def _nest_routes(source: SourceFile, facts: SourceFacts) -> None:
 def import_bindings(source: SourceFile) -> dict[str, str]:
     """``identifier → module specifier`` for the file's imports and requires."""
     bindings: dict[str, str] = {}
-    for match in _IMPORT_BINDING.finditer(source.code):
-        names = match.group(1) or match.group(2) or ""
+    code = source.code
+    for match in _MODULE_SOURCE.finditer(code):
+        before = code[max(0, match.start() - 300): match.start()]
+        head = (_IMPORT_HEAD if match.group(1) else _REQUIRE_HEAD).search(before)
+        if head is None:
+            continue
+        names = re.sub(r"\*\s*as\s+|\btype\b|[{}]|\w+\s*:\s*(?=\w)", " ", head.group(1))
         for name in re.split(r"[,\s]+", names):
             if name and name != "as":
-                bindings.setdefault(name, match.group(3))
+                bindings.setdefault(name, match.group(1) or match.group(2))
     return bindings
 
 
