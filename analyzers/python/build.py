@@ -3,8 +3,8 @@
 Lock files decide the manager (``uv.lock`` → uv, ``poetry.lock`` → Poetry, ``pdm.lock`` →
 PDM, ``Pipfile`` → pipenv), then tool tables, then requirement files, then plain
 ``pyproject.toml``/``setup.py`` (``pip install .``), then conda. Installs are lockfile-aware
-and production-only; uv, Poetry and PDM install into ``<workdir>/.venv`` (the Dockerfile
-generator puts its ``bin`` on ``PATH``); pip and pipenv install into the system Python.
+and production-only, into the virtualenv the image activates (``VIRTUAL_ENV``); services run from
+their source tree, so the project itself is installed only for CLIs (whose console scripts need it).
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ def choose_manager(inventory: Inventory, root: str, project: Project, kind: str)
     if inventory.has(join(root, "uv.lock")) or workspace is not None:
         lock = join(workspace or root, "uv.lock")
         member = f" --package {project.name}" if workspace is not None and project.name else ""
+        install = _install("uv", locked=True, installs_project=installs_project or bool(member))
         return Manager("uv", Site(lock, 1), "python.package-manager.uv-lock", 0.9,
-                       ("pip install --no-cache-dir uv", f"uv sync --frozen --no-dev{member}"), workspace or root)
+                       (*install[:-1], install[-1] + member), workspace or root)
     for lock, name in (("poetry.lock", "poetry"), ("pdm.lock", "pdm"), ("Pipfile.lock", "pipenv")):
         if inventory.has(join(root, lock)):
             return Manager(name, Site(join(root, lock), 1), f"python.package-manager.{name}-lock", 0.9,
@@ -75,16 +76,17 @@ def choose_manager(inventory: Inventory, root: str, project: Project, kind: str)
 
 
 def _install(manager: str, *, locked: bool, installs_project: bool) -> tuple[str, ...]:
+    """Production-only installs into the active virtualenv; the project itself only when its scripts are needed."""
     bootstrap = f"pip install --no-cache-dir {manager}"
     if manager == "poetry":
-        root = "" if installs_project else " --no-root"
-        return (bootstrap, "poetry config virtualenvs.in-project true",
-                f"poetry install --only main{root} --no-interaction")
+        return (bootstrap, f"poetry install --only main{'' if installs_project else ' --no-root'} --no-interaction")
     if manager == "pdm":
-        return (bootstrap, "pdm install --prod --frozen-lockfile" if locked else "pdm install --prod")
+        frozen = " --frozen-lockfile" if locked else ""
+        return (bootstrap, f"pdm install --prod{frozen}{' --no-editable' if installs_project else ' --no-self'}")
     if manager == "uv":
-        return (bootstrap, "uv sync --frozen --no-dev" if locked else "uv sync --no-dev")
-    return (bootstrap, "pipenv install --deploy --system" if locked else "pipenv install --system --skip-lock")
+        frozen = " --frozen" if locked else ""
+        return (bootstrap, f"uv sync{frozen} --no-dev{'' if installs_project else ' --no-install-project'}")
+    return (bootstrap, "pipenv install --deploy" if locked else "pipenv install --skip-lock")
 
 
 def _uv_workspace(inventory: Inventory, root: str) -> str | None:

@@ -126,7 +126,7 @@ class TestFastapiUv:
         assert at(best(api, "package_manager")) == ("uv.lock", 1)
         assert api.build is not None and api.build.generated
         assert api.build.base_image == "python:3.12-slim"
-        assert api.build.install[-1] == "uv sync --frozen --no-dev"
+        assert api.build.install == ("pip install --no-cache-dir uv", "uv sync --frozen --no-dev --no-install-project")
 
     def test_version_from_python_version_file(self, api: Component) -> None:
         assert api.language_version == "3.12"
@@ -307,7 +307,7 @@ def test_cli_with_console_scripts_and_pdm_lock() -> None:
     assert (cli.name, cli.kind, cli.framework, cli.package_manager) == ("csvtool", "cli", "typer", "pdm")
     assert cli.run is not None and cli.run.command == ("csvtool",)
     assert at(best(cli, "kind")) == ("pyproject.toml", line_of("py-cli", "pyproject.toml", "csvtool = "))
-    assert cli.build is not None and cli.build.install[-1] == "pdm install --prod --frozen-lockfile"
+    assert cli.build is not None and cli.build.install[-1] == "pdm install --prod --frozen-lockfile --no-editable"
     assert cli.ports == () and cli.health is None
     assert env(cli, "CSVTOOL_DELIMITER") == (",", False, False)
 
@@ -685,7 +685,7 @@ def test_pipfile_and_setup_py_manifests(tmp_path: Path) -> None:
     })
     app = only(pipenv)
     assert (app.package_manager, app.language_version) == ("pipenv", "3.11")
-    assert app.build is not None and app.build.install[-1] == "pipenv install --deploy --system"
+    assert app.build is not None and app.build.install[-1] == "pipenv install --deploy"
     assert app.depends_on == (Dependency(service="redis"),)  # dev packages do not count
     assert at(best(app, "language_version")) == ("Pipfile", 8)
     _, setup, _ = build(tmp_path / "s", {
