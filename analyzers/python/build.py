@@ -43,9 +43,9 @@ def choose_manager(inventory: Inventory, root: str, project: Project, kind: str)
     if inventory.has(join(root, "uv.lock")) or workspace is not None:
         lock = join(workspace or root, "uv.lock")
         member = f" --package {project.name}" if workspace is not None and project.name else ""
-        install = _install("uv", locked=True, installs_project=installs_project or bool(member))
-        return Manager("uv", Site(lock, 1), "python.package-manager.uv-lock", 0.9,
-                       (*install[:-1], install[-1] + member), workspace or root)
+        bootstrap, sync = _install("uv", locked=True, installs_project=installs_project or bool(member))
+        return Manager("uv", Site(lock, 1), "python.package-manager.uv-lock", 0.9, (bootstrap, sync + member),
+                       workspace or root)
     for lock, name in (("poetry.lock", "poetry"), ("pdm.lock", "pdm"), ("Pipfile.lock", "pipenv")):
         if inventory.has(join(root, lock)):
             return Manager(name, Site(join(root, lock), 1), f"python.package-manager.{name}-lock", 0.9,
@@ -55,11 +55,11 @@ def choose_manager(inventory: Inventory, root: str, project: Project, kind: str)
                        _install("pipenv", locked=False, installs_project=installs_project), root)
     if project.requirement_file is not None:
         local = posixpath.relpath(project.requirement_file, root) if root != "." else project.requirement_file
-        install: tuple[str, ...] = (f"pip install --no-cache-dir -r {local}",)
+        requirements: tuple[str, ...] = (f"pip install --no-cache-dir -r {local}",)
         if installs_project and (project.build_system is not None) and not project.editable_self:
-            install += ("pip install --no-cache-dir --no-deps .",)
+            requirements += ("pip install --no-cache-dir --no-deps .",)
         return Manager("pip", Site(project.requirement_file, 1), "python.package-manager.requirements", 0.8,
-                       install, root)
+                       requirements, root)
     for tool in ("poetry", "uv", "pdm"):
         if tool in project.tools:
             return Manager(tool, project.tools[tool], f"python.package-manager.tool-{tool}", 0.7,
