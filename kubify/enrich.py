@@ -67,7 +67,7 @@ def _add_sbom_services(component: Component, packages: Sequence[sbom.Package]) -
                                file=package.path or None, confidence=0.7)
     if not added:
         return component
-    dependencies = component.depends_on + tuple(Dependency(service=k) for k in sorted(added))  # type: ignore[arg-type]
+    dependencies = component.depends_on + tuple(Dependency(service=k) for k in sorted(added))
     return component.model_copy(update={"depends_on": dependencies,
                                         "evidence": component.evidence + tuple(added[k] for k in sorted(added))})
 

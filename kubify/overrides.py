@@ -41,7 +41,7 @@ def _component_override_fields() -> dict[str, Any]:
     fields: dict[str, Any] = {"exclude": (bool, Field(default=False, description="Do not deploy this component."))}
     for name, info in Component.model_fields.items():
         if name not in _NOT_OVERRIDABLE:
-            annotation = tuple[Port | int, ...] if name == "ports" else info.annotation
+            annotation: Any = tuple[Port | int, ...] if name == "ports" else info.annotation
             fields[name] = (annotation | None, Field(default=None, description=info.description))
     return fields
 
@@ -58,7 +58,7 @@ class _OverrideBase(BaseModel):
         return value
 
 
-ComponentOverride: type[BaseModel] = create_model(  # type: ignore[call-overload]
+ComponentOverride: type[BaseModel] = create_model(
     "ComponentOverride", __base__=_OverrideBase, **_component_override_fields())
 
 
@@ -76,7 +76,7 @@ class KubifyConfig(BaseModel):
     name: str | None = Field(default=None, pattern=DNS_LABEL.pattern, description="Application name.")
     namespace: str | None = Field(default=None, pattern=DNS_LABEL.pattern,
                                   description="Default namespace for `kubify build`.")
-    components: dict[str, ComponentOverride] = Field(default_factory=dict)  # type: ignore[valid-type]
+    components: dict[str, ComponentOverride] = Field(default_factory=dict)
     services: dict[str, ServiceOverride] = Field(default_factory=dict)
 
 

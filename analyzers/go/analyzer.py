@@ -254,7 +254,7 @@ def _required_services(index: GoIndex, module: Module, components: list[Componen
     target = runnable[0]
     imported = {i.path for d in index.packages(module) for f in index.files(d) for i in f.imports}
     direct = [r for r in module.modfile.requires if not r.indirect]
-    have = {d.service for d in target.depends_on}
+    have: set[str | None] = {d.service for d in target.depends_on}
     added: list[tuple[str, Evidence]] = []
     for prefix, service in SERVICES:
         requirement = next((r for r in direct if prefix == r.path or prefix.startswith(r.path + "/")
