@@ -1,0 +1,21 @@
+"""Lowering any valid IR yields objects that kubify's own verify pass accepts: schemas
+(core and CRD) and every policy rule, checked together as one set, as ``kubify build`` does."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from kubify.targets import backing, k8s
+from kubify.targets.options import LowerOptions
+from test_target_properties import applications, options
+
+from kubify import verify
+from kubify.ir import Application
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(applications(), options)
+def test_lowered_objects_pass_schema_and_policy(app: Application, lower_options: LowerOptions) -> None:
+    artifacts = [*k8s.lower(app, lower_options), *backing.lower(app, lower_options)]
+    found = verify.verify_objects([(a.path, a.object) for a in artifacts if a.object is not None])
+    problems = [d.render() for d in found if d.severity in ("error", "warning")]
+    assert problems == []
