@@ -24,6 +24,8 @@ from kubify.scan import Inventory, join, relative_to
 
 #: At most this many ``.py`` files are parsed per component root (shallowest first).
 MAX_FILES = 2000
+#: Total characters parsed per root: bounds the time a huge monolith costs (shallow files come first).
+MAX_TOTAL_CHARS = 6_000_000
 #: Files larger than this are generated or vendored code; not parsed.
 MAX_FILE_CHARS = 1_000_000
 #: Directories whose code never runs in production.
@@ -65,11 +67,14 @@ class CodeIndex:
         self.diagnostics: list[Diagnostic] = []
         runtime = [f for f in files if runtime_file(relative_to(f, root))]
         runtime.sort(key=lambda f: (f.count("/"), f))
-        if len(runtime) > MAX_FILES:
-            self.diagnostics.append(info("python.scan.truncated", f"only the first {MAX_FILES} of {len(runtime)} "
-                                         "Python files were read", file=join(root, ".") if root != "." else None))
         self.modules: dict[str, ModuleFacts] = {}
-        for rel in runtime[:MAX_FILES]:
+        self._budget = MAX_TOTAL_CHARS
+        for count, rel in enumerate(runtime):
+            if count >= MAX_FILES or self._budget <= 0:
+                self.diagnostics.append(info("python.scan.truncated", f"read {count} of {len(runtime)} Python files "
+                                             f"(limits: {MAX_FILES} files, {MAX_TOTAL_CHARS:,} characters); the "
+                                             "deeper ones were skipped", file=None if root == "." else root))
+                break
             facts = self._parse(rel)
             if facts is not None:
                 self.modules[rel] = facts
@@ -83,6 +88,7 @@ class CodeIndex:
         if len(text) > MAX_FILE_CHARS:
             self.diagnostics.append(info("python.scan.too-large", f"{len(text):,} characters; not parsed", file=rel))
             return None
+        self._budget -= len(text)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

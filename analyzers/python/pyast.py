@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import deque
 from dataclasses import dataclass
 
 from kubify.ir import ENV_NAME
@@ -35,13 +36,33 @@ _NAME_OK = re.compile(ENV_NAME.pattern)
 _UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
-def imports(tree: ast.Module) -> dict[str, str]:
+def walk(tree: ast.AST) -> list[ast.AST]:
+    """Every node below ``tree`` in ``ast.walk`` order, without its per-node generators (this runs on every
+    file), skipping the ``Load``/``Store`` context markers nothing here looks at."""
+    found: list[ast.AST] = []
+    queue: deque[ast.AST] = deque((tree,))
+    node_type = ast.AST
+    while queue:
+        node = queue.popleft()
+        found.append(node)
+        for name in node._fields:
+            if name == "ctx":
+                continue
+            value = getattr(node, name, None)
+            if type(value) is list:
+                queue.extend([item for item in value if isinstance(item, node_type)])
+            elif isinstance(value, node_type):
+                queue.append(value)
+    return found
+
+
+def imports(nodes: list[ast.AST]) -> dict[str, str]:
     """Local name → qualified name for every import in the file (``gr`` → ``gradio``).
 
     Relative imports keep the part after the dots (``from .health import router`` → ``health.router``).
     """
     aliases: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 local = alias.asname or alias.name.split(".")[0]
@@ -160,10 +181,10 @@ def environ_subscript(node: ast.Subscript, aliases: dict[str, str]) -> EnvCall |
     return EnvCall(key, None, True, node.lineno) if key is not None and valid_env_name(key) else None
 
 
-def env_reader_names(tree: ast.Module, aliases: dict[str, str]) -> frozenset[str]:
+def env_reader_names(nodes: list[ast.AST], aliases: dict[str, str]) -> frozenset[str]:
     """Local names bound to env-reading objects (``env = environ.Env()``, ``config = Config(".env")``)."""
     names = {local for local, qualified in aliases.items() if qualified in ENV_FUNCTIONS}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names) \
                 and "env" not in aliases:
             names.add("env")  # settings modules that get django-environ's ``env`` from ``from .base import *``

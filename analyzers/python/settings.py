@@ -47,13 +47,12 @@ def env_name(settings_field: SettingsField, prefix: str, case_sensitive: bool) -
     return name if valid_env_name(name) else None
 
 
-def settings_classes(tree: ast.Module, file: str, aliases: dict[str, str]) -> list[SettingsClass]:
-    """Classes of ``tree`` that derive (directly, or through a same-named base elsewhere) from a settings base."""
-    local_classes = {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+def settings_classes(nodes: list[ast.AST], file: str, aliases: dict[str, str]) -> list[SettingsClass]:
+    """Classes among ``nodes`` that derive (directly, or through a base defined elsewhere) from a settings base."""
+    classes = [n for n in nodes if isinstance(n, ast.ClassDef)]
+    local_classes = {n.name for n in classes}
     found = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.ClassDef):
-            continue
+    for node in classes:
         bases = tuple(b for b in (qualname(base, aliases) for base in node.bases) if b is not None)
         direct = any(b.rsplit(".", 1)[-1] in _SETTINGS_BASES for b in bases)
         if not direct and not bases:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import cached_property
 
 from kubify.analyzers.python.draft import Site
 from kubify.analyzers.python.facts import AppObject, EnvRead, Include, ModuleFacts, Route, RunCall, Value
@@ -28,6 +29,7 @@ from kubify.analyzers.python.pyast import (
     literal_text,
     qualname,
     string,
+    walk,
 )
 from kubify.analyzers.python.settings import settings_classes
 
@@ -63,6 +65,11 @@ _ENGINE_STRINGS = re.compile(r"^(django\.db\.backends\.\w+|django\.contrib\.gis\
                              r"django_prometheus\.db\.backends\.\w+|channels_redis\.core\.RedisChannelLayer|"
                              r"storages\.backends\.s3\w*\.\w+)$")
 _MAX_STRINGS = 200
+#: Node types :meth:`_Reader._node` looks at (most nodes are names and operators it skips).
+_VISITED: frozenset[type[ast.AST]] = frozenset({
+    ast.Call, ast.Subscript, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.While, ast.With, ast.AsyncWith,
+    ast.Constant, ast.Tuple,
+})
 #: Names an app object imported from another module usually has (``from app import app; app.run()``).
 _APP_VARIABLES = frozenset({"app", "application", "server", "api"})
 
@@ -78,8 +85,9 @@ class _Reader:
     def __init__(self, tree: ast.Module, file: str) -> None:
         self.tree = tree
         self.file = file
-        self.aliases = imports(tree)
-        self.readers = env_reader_names(tree, self.aliases)
+        self.nodes = walk(tree)
+        self.aliases = imports(self.nodes)
+        self.readers = env_reader_names(self.nodes, self.aliases)
         self.facts = ModuleFacts(file)
         self.names: dict[str, ast.expr] = {}
         self.main_span: tuple[int, int] | None = None
@@ -90,15 +98,16 @@ class _Reader:
     def run(self) -> None:
         self._imports()
         self._module_level()
-        self.facts.settings = settings_classes(self.tree, self.file, self.aliases)
-        for node in ast.walk(self.tree):
-            self._node(node)
+        self.facts.settings = settings_classes(self.nodes, self.file, self.aliases)
+        for node in self.nodes:
+            if type(node) in _VISITED:
+                self._node(node)
         self._resolve_values()
 
     # --- module structure ---------------------------------------------------------------
 
     def _imports(self) -> None:
-        for node in ast.walk(self.tree):
+        for node in self.nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     self.facts.imports.setdefault(alias.name.split(".")[0], self.site(node))
@@ -165,12 +174,22 @@ class _Reader:
         """A function that builds and returns an app is an app factory (``create_app()``)."""
         if node.name.startswith("_"):
             return
-        for inner in ast.walk(node):
-            value = inner.value if isinstance(inner, (ast.Return, ast.Assign)) else None
-            framework = self._constructs(value) if value is not None else None
-            if framework is not None and framework not in ("celery", "django"):
+        end = node.end_lineno or node.lineno
+        for line, framework in self._constructions:
+            if node.lineno <= line <= end and framework not in ("celery", "django"):
                 self.facts.apps.append(AppObject(node.name, framework, self.site(node), factory=True))
                 return
+
+    @cached_property
+    def _constructions(self) -> list[tuple[int, str]]:
+        """(line, framework) of every ``return``/assignment whose value constructs an app object."""
+        found = []
+        for inner in self.nodes:
+            if isinstance(inner, (ast.Return, ast.Assign)) and isinstance(inner.value, ast.Call):
+                framework = self._constructs(inner.value)
+                if framework is not None:
+                    found.append((inner.lineno, framework))
+        return found
 
     def _class_values(self, node: ast.ClassDef) -> None:
         for statement in node.body:
