@@ -126,12 +126,6 @@ class CodeIndex:
     def apps(self) -> list[tuple[ModuleFacts, AppObject]]:
         return [(m, a) for m in self.modules.values() for a in m.apps]
 
-    def by_module(self, module: str) -> ModuleFacts | None:
-        for rel in self.modules:
-            if self.module_path(rel).module == module:
-                return self.modules[rel]
-        return None
-
     def imported(self, *packages: str) -> Site | None:
         for facts in self.modules.values():
             site = facts.imported(*packages)

@@ -108,11 +108,6 @@ class Layout:
     def python_files(self) -> list[str]:
         return [f for f in self.inventory.files if f.endswith(".py")]
 
-    def owned_files(self, root: str) -> list[str]:
-        """``.py`` files below ``root`` that belong to it (not to a nested root)."""
-        others = [r.path for r in self.roots if r.path != root and _inside(r.path, root)]
-        return [f for f in self.python_files if _inside(f, root) and not any(_inside(f, o) for o in others)]
-
     def nested(self, root: str) -> list[str]:
         return [r.path for r in self.roots if r.path != root and _inside(r.path, root)]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import configparser
-import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,7 +65,6 @@ class Project:
     tools: dict[str, Site] = field(default_factory=dict)
     requirement_file: str | None = None
     editable_self: bool = False
-    packages: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def has(self, *names: str) -> Requirement | None:
@@ -128,7 +126,6 @@ def _pyproject(inventory: Inventory, project: Project) -> None:
             continue
         if name in tool and isinstance(tool[name], dict):
             project.tools.setdefault(name, Site(rel, lines.header(f"tool.{name}") or _first_subtable(lines, name)))
-    _setuptools_packages(project, tool)
 
 
 def _first_subtable(lines: SectionLines, tool: str) -> int:
@@ -180,17 +177,6 @@ def _poetry(project: Project, rel: str, lines: SectionLines, poetry: dict[str, A
         target = value if isinstance(value, str) else _dict(value).get("callable")
         if isinstance(target, str) and not any(s.name == name for s in project.scripts):
             project.scripts.append(Script(name, target, Site(rel, lines.key("tool.poetry.scripts", name) or 1)))
-    for item in _list(poetry.get("packages")):
-        include = _dict(item).get("include")
-        if isinstance(include, str):
-            base = _dict(item).get("from")
-            project.packages.append(posixpath.join(base, include) if isinstance(base, str) else include)
-
-
-def _setuptools_packages(project: Project, tool: dict[str, Any]) -> None:
-    setuptools = _dict(tool.get("setuptools"))
-    for item in _strings(setuptools.get("packages")):
-        project.packages.append(item.replace(".", "/"))
 
 
 # --- requirements -----------------------------------------------------------------------
