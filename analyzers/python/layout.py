@@ -42,6 +42,11 @@ SECONDARY_DIRS: frozenset[str] = frozenset({
     "playground", "sandbox", "scripts", "script", "tools", "tool", "hack", "ci", "contrib", "templates",
     "template", "bin",
 })
+#: Directories that hold only packaging files (a Dockerfile and the requirements it installs).
+PACKAGING_DIRS: frozenset[str] = frozenset({
+    "docker", "deploy", "deployment", "dockerfiles", "config", "conf", "reqs", "deps", "dependencies", "env", "envs",
+    "environments", "pip", "container", "containers",
+})
 #: Main-file names a manifest-less directory of scripts is recognised by.
 MAIN_FILES: tuple[str, ...] = ("main.py", "app.py", "server.py", "bot.py", "run.py", "start.py", "hello.py",
                                "streamlit_app.py", "application.py", "wsgi.py", "asgi.py", "api.py")
@@ -120,8 +125,14 @@ class Layout:
             if name in STRONG_FILES or name in WEAK_FILES:
                 candidates.setdefault(parent(rel), set()).add(rel)
             elif is_requirements_file(rel):
-                candidates.setdefault(requirement_root(rel), set()).add(rel)
+                candidates.setdefault(self._packaging_parent(requirement_root(rel)), set()).add(rel)
         return {path: files for path, files in candidates.items() if _may_be_root(path)}
+
+    def _packaging_parent(self, folder: str) -> str:
+        """``docker/requirements.txt`` next to the code it installs belongs to the code's directory."""
+        if folder == "." or posixpath.basename(folder) not in PACKAGING_DIRS or self._has_own_python(folder):
+            return folder
+        return parent(folder)
 
     def _is_project(self, path: str, files: set[str]) -> bool:
         """A directory is a project when one of its manifests really describes Python code to install or run."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubify.analyzers.python.draft import Site
-from kubify.analyzers.python.layout import is_dev_requirements, is_requirements_file, requirement_root
+from kubify.analyzers.python.layout import is_dev_requirements, is_requirements_file
 from kubify.analyzers.python.lines import SectionLines, find_line
 from kubify.analyzers.python.requirements import Requirement, normalize, parse_requirement, read_requirements
 
@@ -182,7 +182,7 @@ def _poetry(project: Project, rel: str, lines: SectionLines, poetry: dict[str, A
 # --- requirements -----------------------------------------------------------------------
 
 def _requirements(inventory: Inventory, project: Project, manifests: tuple[str, ...]) -> None:
-    files = [m for m in manifests if is_requirements_file(m) and requirement_root(m) == project.root]
+    files = [m for m in manifests if is_requirements_file(m)]
     production = [f for f in files if not is_dev_requirements(f)]
     chosen = _preferred(project.root, production)
     if chosen is None:

@@ -893,3 +893,16 @@ def test_package_main_is_a_cli_and_chainlit_serves_its_script(tmp_path: Path) ->
     assert (app.framework, app.ports) == ("chainlit", (Port(port=8000, name="http"),))
     assert app.run is not None
     assert app.run.command == ("chainlit", "run", "app.py", "--host", "0.0.0.0", "--port", "8000", "--headless")
+
+
+def test_requirements_in_a_packaging_directory_belong_to_the_code_beside_it(tmp_path: Path) -> None:
+    roots, components, _ = build(tmp_path, {
+        "docker/requirements.txt": "fastapi\nuvicorn\nredis\n",
+        "docker/Dockerfile": "FROM python:3.12-slim\n",
+        "main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+    })
+    assert roots == ["."]
+    app = only(components)
+    assert app.build is not None and app.build.install == ("pip install --no-cache-dir -r docker/requirements.txt",)
+    redis = best(app, "depends_on")
+    assert (redis.value, at(redis)) == ("redis", ("docker/requirements.txt", 3))
