@@ -7,8 +7,15 @@ starts the inferred command in exec form (no shell between the signal and the ap
 
 * python → ``python:<v>-slim``, dependencies in a venv at /opt/venv copied into the runtime.
 * node → ``node:<v>-slim``; dev dependencies pruned after the build where the package manager can.
-* go → a static binary (``CGO_ENABLED=0``) on ``gcr.io/distroless/static-debian12:nonroot``.
+* go → the ``MAIN_PACKAGE`` binary at ``/app/<component>`` on distroless: ``static-debian12``
+  for ``CGO_ENABLED=0``, ``base-debian12`` (glibc, built on bookworm to match) for cgo. A build
+  context wider than the module (a go.work workspace, a local ``replace``) gets go.work and
+  every known module's go.mod/go.sum before ``go mod download``.
 * static-site → built with node when it has build steps, served by nginx-unprivileged on 8080.
+
+A component with schema migrations gets the migration tool in its image, because the
+migration Job runs that image (see ``migration_tools``): Go images get the pinned CLI and the
+migrations directory, Node images keep their dev dependencies (Prisma also gets OpenSSL).
 
 Dependency manifests are copied before the source (so the install layer survives code edits)
 only when the install command provably needs nothing else; otherwise the source is copied
@@ -30,6 +37,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from kubify.ir import RUNNABLE_KINDS, Application, Build, Component
 
+from .migration_tools import go_tools, migration_dirs, uses_prisma
 from .options import Artifact, LowerOptions
 
 UV_VERSION = "0.8.17"
@@ -74,6 +82,15 @@ MANIFESTS: dict[str, tuple[str, ...]] = {
 DEFAULT_VERSIONS: dict[str, str] = {"python": "3.12", "node": "22", "go": "1.24"}
 VERSION_PARTS: dict[str, int] = {"python": 2, "node": 1, "go": 2}
 SPA_FRAMEWORKS = frozenset({"react", "vue", "vite", "angular", "svelte", "create-react-app", "preact", "solid"})
+GO_STATIC_RUNTIME = "gcr.io/distroless/static-debian12:nonroot"
+GO_GLIBC_RUNTIME = "gcr.io/distroless/base-debian12:nonroot"
+#: Where corepack keeps the package manager it downloads in the builder; copied to the runtime,
+#: which can neither download (no egress) nor write (read-only root filesystem).
+COREPACK_HOME = "/opt/corepack"
+#: Installing a toolchain the template already provides (``pip install poetry``) would put it in the app's venv.
+_BOOTSTRAP = re.compile(r"^(?:python3?\s+-m\s+)?pip3?\s+install\s+(?:-\S+\s+)*"
+                        r"(uv|poetry|pdm|pipenv)(?:[=<>~!]=?\S*)?\s*$")
+_SHELL_SYNTAX = re.compile(r"[;&|<>()`\n]|^\s*(?:exec\b|\w+=)")
 
 
 @cache
@@ -86,7 +103,7 @@ def lower(app: Application, options: LowerOptions) -> list[Artifact]:
     """``<component>/Dockerfile`` and its ``.dockerignore`` for every generated build."""
     artifacts: list[Artifact] = []
     for component in sorted(app.components, key=lambda c: c.name):
-        rendered = render(component)
+        rendered = render(component, app.components)
         if rendered is not None:
             dockerfile, ignore = rendered
             artifacts += [Artifact.of_text(f"{component.name}/Dockerfile", dockerfile),
@@ -94,8 +111,11 @@ def lower(app: Application, options: LowerOptions) -> list[Artifact]:
     return artifacts
 
 
-def render(component: Component) -> tuple[str, str] | None:
-    """(Dockerfile, dockerignore) for ``component``, or None when kubify does not build it."""
+def render(component: Component, siblings: tuple[Component, ...] = ()) -> tuple[str, str] | None:
+    """(Dockerfile, dockerignore) for ``component``, or None when kubify does not build it.
+
+    ``siblings`` are the application's components: a Go workspace build copies their go.mod files.
+    """
     build = component.build
     if build is None or not build.generated or component.kind not in RUNNABLE_KINDS:
         return None
@@ -103,7 +123,10 @@ def render(component: Component) -> tuple[str, str] | None:
     if language is None:
         return None
     values = _common(component, build, language)
-    values.update(_LANGUAGE_VALUES[language](component, build))
+    if language == "go":
+        values.update(_go(component, build, siblings))
+    else:
+        values.update(_LANGUAGE_VALUES[language](component, build))
     template = "static" if language == "static" else language
     dockerfile = _environment().get_template(f"{template}.Dockerfile.j2").render(**values)
     ignore = _environment().get_template("dockerignore.j2").render(
@@ -176,7 +199,16 @@ def _command(component: Component, fallback: list[str]) -> list[str]:
     run = component.run
     if run is None or not run.command:
         return fallback
-    return ["/bin/sh", "-c", " ".join(run.command)] if run.shell else list(run.command)
+    return ["/bin/sh", "-c", shell_line(" ".join(run.command))] if run.shell else list(run.command)
+
+
+def shell_line(line: str) -> str:
+    """A shell command line for ``sh -c``, ``exec``-prefixed when it is one plain command.
+
+    ``exec`` makes the app PID 1 so it gets SIGTERM (dash forks for ``-c``); a line with
+    operators, redirections or variable assignments is left as written.
+    """
+    return line if _SHELL_SYNTAX.search(line) else f"exec {line}"
 
 
 NO_COMMAND = ["/bin/sh", "-c", "echo 'kubify: no start command was inferred; set run.command in kubify.yaml' >&2;"
@@ -186,7 +218,7 @@ NO_COMMAND = ["/bin/sh", "-c", "echo 'kubify: no start command was inferred; set
 def _python(component: Component, build: Build) -> dict[str, Any]:
     manager = (component.package_manager or "pip").lower()
     toolchain = PYTHON_MANAGERS.get(manager, PYTHON_MANAGERS["pip"])
-    install = list(build.install) or list(toolchain.install)
+    install = [c for c in build.install if not _bootstraps(c, manager)] or list(toolchain.install)
     manifests = _python_manifests(manager, install, _app_dir(component, build))
     return {
         "version": version("python", component.language_version),
@@ -226,6 +258,12 @@ def _python_manifests(manager: str, install: list[str], prefix: str) -> list[str
     return copies
 
 
+def _bootstraps(command: str, manager: str) -> bool:
+    """Whether ``command`` only installs the package manager the template already provides."""
+    match = _BOOTSTRAP.match(command.strip())
+    return match is not None and match.group(1) == manager and manager in PYTHON_MANAGERS and manager != "pip"
+
+
 def _split(command: str) -> list[str]:
     try:
         return shlex.split(command)
@@ -246,6 +284,8 @@ def _needs_source(command: str) -> bool:
         return any(w in (".", "-e") or w.startswith(("./", ".[")) for w in words)
     if words[:2] == ["poetry", "install"]:
         return "--no-root" not in words
+    if words[:2] in (["poetry", "config"], ["pdm", "config"], ["corepack", "enable"]):
+        return False
     if words[0] == "pipenv":
         return False
     if words[:2] == ["pdm", "install"]:
@@ -261,43 +301,106 @@ def _node_toolchain(component: Component) -> tuple[str, Toolchain]:
 def _node(component: Component, build: Build) -> dict[str, Any]:
     manager, toolchain = _node_toolchain(component)
     base = build.base_image or ("oven/bun:1.2" if manager == "bun" else None)
+    corepack = manager in ("pnpm", "yarn")
     return {
         "version": version("node", component.language_version),
         "base_image": base,
-        "corepack": manager in ("pnpm", "yarn"),
+        "corepack": corepack,
+        "corepack_home": COREPACK_HOME,
         "cache": toolchain.cache,
-        "install": list(build.install) or list(toolchain.install),
-        "prune": toolchain.prune,
+        "install": _node_install(build, toolchain, corepack=corepack),
+        # The migration Job runs this image: its CLI (prisma, drizzle-kit...) is often a devDependency.
+        "prune": "" if component.migrations else toolchain.prune,
+        "kept_dev": bool(component.migrations and toolchain.prune),
+        "packages": _os_packages(base or "node", ["openssl"] if uses_prisma(component) else []),
         "cmd": exec_form(_command(component, ["bun", "run", "start"] if manager == "bun" else ["npm", "start"])),
     }
 
 
-def _go(component: Component, build: Build) -> dict[str, Any]:
-    prefix = _app_dir(component, build)
+def _node_install(build: Build, toolchain: Toolchain, *, corepack: bool) -> list[str]:
+    """The install commands, without a ``corepack enable`` the template already runs."""
+    install = [c for c in build.install if not (corepack and _split(c) == ["corepack", "enable"])]
+    return install or list(toolchain.install)
+
+
+def _os_packages(image: str, packages: list[str]) -> str:
+    """A RUN line installing system ``packages`` with the image's package manager ("" for none)."""
+    if not packages:
+        return ""
+    names = " ".join(packages)
+    if "alpine" in image:
+        return f"apk add --no-cache {names}"
+    return (f"apt-get update && apt-get install -y --no-install-recommends {names}"
+            " && rm -rf /var/lib/apt/lists/*")
+
+
+def _go(component: Component, build: Build, siblings: tuple[Component, ...]) -> dict[str, Any]:
     package, arguments = _go_target(component)
+    cgo = build.args.get("CGO_ENABLED") == "1"
+    tools = go_tools(component)
+    binary = component.name
     return {
         "version": version("go", component.language_version),
-        "manifests": [f"{prefix}go.mod", f"{prefix}go.sum*"],
+        "base_image": _go_builder(build.base_image, cgo=cgo),
+        "bookworm": cgo,
+        "manifests": _go_manifests(component, build, siblings),
+        "workspace": _app_dir(component, build) != "",
         "build": [c for c in build.build if _split(c)[:2] != ["go", "build"]],
-        "package": package,
-        "cmd": exec_form(["/app", *arguments]),
+        "package": shlex.quote(package),
+        "cgo": "1" if cgo else "0",
+        "binary": binary,
+        "runtime": GO_GLIBC_RUNTIME if cgo or any(t.glibc for t in tools) else GO_STATIC_RUNTIME,
+        "tool_images": [t for t in tools if t.image],
+        "tool_packages": [t for t in tools if t.package],
+        "migration_dirs": migration_dirs(component),
+        "cmd": exec_form([f"/app/{binary}", *arguments]),
     }
 
 
+def _go_builder(image: str | None, *, cgo: bool) -> str | None:
+    """The builder image; a cgo build uses Debian bookworm, the glibc of distroless ``base-debian12``."""
+    if image and cgo and re.fullmatch(r"(?:docker\.io/)?(?:library/)?golang:[0-9.]+", image):
+        return f"{image}-bookworm"
+    return image
+
+
+def _go_manifests(component: Component, build: Build, siblings: tuple[Component, ...]) -> list[str]:
+    """``COPY`` arguments for go.work and the go.mod/go.sum of every module a build may need.
+
+    A context wider than the module is a go.work workspace or holds local ``replace`` targets:
+    the other Go components inside it are those modules (go.work itself is optional: ``*``).
+    """
+    own = _app_dir(component, build)
+    copies = [f"{own}go.mod {own}go.sum* ./"]
+    if not own:
+        return copies
+    context = build.context.strip("/")
+    others = sorted({_app_dir(s, build) for s in siblings
+                     if language_of(s) == "go" and s.path != component.path and _inside(s.path, context)})
+    return ["go.work* /src/", *copies, *(f"{d}go.mod {d}go.sum* /src/{d}" for d in others)]
+
+
+def _inside(path: str, context: str) -> bool:
+    path = path.strip("/")
+    return context in ("", ".") or path == context or path.startswith(context + "/")
+
+
 def _go_target(component: Component) -> tuple[str, list[str]]:
-    """The main package to build and the arguments the binary runs with."""
-    for command in component.build.build if component.build else ():
-        words = _split(command)
-        if words[:2] == ["go", "build"]:
-            package = _go_positional(words[2:])
-            if package:
-                return package, _run_arguments(component)
+    """The main package to build and the arguments the binary runs with.
+
+    The analyzer's ``MAIN_PACKAGE`` build arg names the package; without it, a ``go build``
+    command or a ``go run`` start command does.
+    """
+    build = component.build
+    declared = build.args.get("MAIN_PACKAGE") if build else None
+    built = next((p for c in (build.build if build else ()) if _split(c)[:2] == ["go", "build"]
+                  and (p := _go_positional(_split(c)[2:]))), None)
     run = list(component.run.command) if component.run else []
     if run[:2] == ["go", "run"]:
         rest = run[2:]
         package = _go_positional(rest) or "."
-        return package, rest[rest.index(package) + 1:] if package in rest else []
-    return ".", _run_arguments(component)
+        return declared or built or package, rest[rest.index(package) + 1:] if package in rest else []
+    return declared or built or ".", _run_arguments(component)
 
 
 _GO_VALUE_FLAGS = frozenset({"-o", "-ldflags", "-gcflags", "-tags", "-mod", "-p", "-buildmode", "-modfile",
@@ -334,7 +437,7 @@ def _static(component: Component, build: Build) -> dict[str, Any]:
         "version": version("node", component.language_version),
         "corepack": manager in ("pnpm", "yarn"),
         "cache": toolchain.cache,
-        "install": list(build.install) or (list(toolchain.install) if build.build else []),
+        "install": _node_install(build, toolchain, corepack=manager in ("pnpm", "yarn")) if build.build else [],
         "output_dir": f"{output}/" if output else "",
         "source_dir": f"{prefix}{output}".rstrip("/") or ".",
         "nginx_version": NGINX_VERSION,
@@ -342,4 +445,4 @@ def _static(component: Component, build: Build) -> dict[str, Any]:
     }
 
 
-_LANGUAGE_VALUES = {"python": _python, "node": _node, "go": _go, "static": _static}
+_LANGUAGE_VALUES = {"python": _python, "node": _node, "static": _static}

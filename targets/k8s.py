@@ -4,7 +4,8 @@ Per component, sorted by name, in a fixed order: ServiceAccount, ConfigMap, the 
 (Deployment, StatefulSet when it declares volumes, Job, CronJob), Service, HPA, PDB,
 NetworkPolicy, Ingress or HTTPRoute, ServiceMonitor, then the migration Job and its
 NetworkPolicy. Libraries and CLIs produce nothing; Helm charts a note. Backing services are
-the ``backing`` target's; ``SECRETS.md`` (which Secrets to create, never their values) is ours.
+the ``backing`` target's; ``SECRETS.md`` (which Secrets to create, never their values) and
+``MIGRATIONS.md`` (what each migration Job needs in its image) are ours.
 
 Migrations run as a Job ``<component>-migrate`` carrying Argo CD's hook annotations only:
 a ``Sync`` hook in wave 1, with the component's workload in wave 2 and everything else
@@ -29,7 +30,7 @@ from .k8s_common import (
     service_account,
     service_name,
 )
-from .k8s_docs import chart_note, secrets_doc
+from .k8s_docs import chart_note, migrations_doc, secrets_doc
 from .k8s_env import EnvPlan, config_map, plan_env
 from .k8s_network import Exposure, exposures, network_policy, route
 from .k8s_pod import (
@@ -58,15 +59,15 @@ Objects = list[tuple[str, Obj]]
 
 
 def lower(app: Application, options: LowerOptions) -> list[Artifact]:
-    """Every component's objects, then ``SECRETS.md`` when anything must be created by hand."""
+    """Every component's objects, then ``SECRETS.md`` and ``MIGRATIONS.md`` when they have something to say."""
     scope = Scope(app, options)
     exposed = exposures(scope)
     artifacts: list[Artifact] = []
     for component in sorted(app.components, key=lambda c: c.name):
         artifacts += lower_component(scope, component, exposed.get(component.name))
-    doc = secrets_doc(scope)
-    if doc:
-        artifacts.append(Artifact.of_text("SECRETS.md", doc))
+    for path, doc in (("SECRETS.md", secrets_doc(scope)), ("MIGRATIONS.md", migrations_doc(scope))):
+        if doc:
+            artifacts.append(Artifact.of_text(path, doc))
     return artifacts
 
 

@@ -1,4 +1,5 @@
-"""The text artifacts of the k8s target: ``SECRETS.md`` (what to create by hand) and chart notes.
+"""The text artifacts of the k8s target: ``SECRETS.md`` (what to create by hand), ``MIGRATIONS.md``
+(what each migration Job runs and how its tool gets into the image) and chart notes.
 
 Rendered from Markdown templates in ``targets/templates/`` with ``StrictUndefined`` so a
 missing value is a bug, not an empty line.
@@ -13,9 +14,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from kubify.ir import RUNNABLE_KINDS, Component
 
-from .k8s_common import Scope
+from .dockerfile import language_of
+from .k8s_common import Scope, derived_name
 from .k8s_env import plan_env
 from .k8s_services import backings, credentials
+from .migration_tools import provision
 
 
 @cache
@@ -57,3 +60,26 @@ def secrets_doc(scope: Scope) -> str:
         return ""
     return render("SECRETS.md.j2", app=scope.app.name, namespace=scope.namespace, components=components,
                   backings=services, wired=wired, unset=unset)
+
+
+def migrations_doc(scope: Scope) -> str:
+    """``MIGRATIONS.md``, or "" when no component migrates a schema.
+
+    For each migration Job: its steps and how each step's tool is in the image the Job runs —
+    put there by the generated Dockerfile, or, for an image kubify does not build, what it must hold.
+    """
+    jobs: list[dict[str, Any]] = []
+    for component in sorted(scope.app.components, key=lambda c: c.name):
+        if not component.migrations or component.kind not in RUNNABLE_KINDS:
+            continue
+        build = component.build
+        generated = build is not None and build.generated and not build.image
+        family = language_of(component) if generated else None
+        steps = [{"command": " ".join(m.command), "tool": m.tool,
+                  "note": provision(m, family, prebuilt=build.image if build else None,
+                                    dockerfile=build.dockerfile if build else None)}
+                 for m in component.migrations]
+        jobs.append({"component": component.name, "job": derived_name(component.name, "migrate"), "steps": steps})
+    if not jobs:
+        return ""
+    return render("MIGRATIONS.md.j2", app=scope.app.name, namespace=scope.namespace, jobs=jobs)

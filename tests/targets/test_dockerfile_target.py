@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from kubify.targets import dockerfile
+from kubify.targets import dockerfile, migration_tools
 from kubify.targets.options import LowerOptions
 
-from kubify.ir import Application, Build, Component, Port, Run
+from kubify.ir import Application, Build, Component, Evidence, Migration, Port, Run
 
 INSTRUCTIONS = frozenset({"FROM", "RUN", "CMD", "LABEL", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME",
                           "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL"})
@@ -99,7 +99,7 @@ def test_run_command_is_the_cmd() -> None:
     parsed = instructions(render(COMPONENTS["python"])[0])
     assert json.loads(parsed[-1][1]) == ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
     go = instructions(render(COMPONENTS["go"])[0])
-    assert json.loads(go[-1][1]) == ["/app", "--listen", ":8080"]
+    assert json.loads(go[-1][1]) == ["/app/gateway", "--listen", ":8080"]
 
 
 def test_python_venv_is_built_then_copied_into_a_slim_runtime() -> None:
@@ -154,8 +154,9 @@ def test_go_builds_a_static_binary_on_distroless() -> None:
     parsed = instructions(text)
     assert [a for k, a in parsed if k == "FROM"][-1] == "gcr.io/distroless/static-debian12:nonroot"
     build = next(a for k, a in parsed if k == "RUN" and "go build" in a)
-    assert "CGO_ENABLED=0" in build and build.endswith("-o /out/app ./cmd/gateway")
+    assert "CGO_ENABLED=0" in build and build.endswith("-o /out/gateway ./cmd/gateway")
     assert ("COPY", "go.mod go.sum* ./") in parsed
+    assert ("COPY", "--from=builder /out/gateway /app/gateway") in parsed
 
 
 def test_static_site_is_served_by_unprivileged_nginx_with_spa_fallback() -> None:
@@ -188,6 +189,198 @@ def test_missing_start_command_fails_loudly() -> None:
     silent = python_api(run=None)
     command = json.loads(instructions(render(silent)[0])[-1][1])
     assert command[:2] == ["/bin/sh", "-c"] and "exit 1" in command[2]
+
+
+def go_service(name: str = "api", main: str = "./cmd/api", **update: object) -> Component:
+    """A Go service as the Go analyzer describes it: MAIN_PACKAGE and CGO_ENABLED build args."""
+    component = Component(
+        name=name, path=".", kind="service", language="go", language_version="1.23.2",
+        build=Build(generated=True, base_image="golang:1.24", args={"MAIN_PACKAGE": main, "CGO_ENABLED": "0"},
+                    install=("go mod download",),
+                    build=(f"go build -trimpath -ldflags='-s -w' -o /out/{name} {main}",)),
+        run=Run(command=(f"/app/{name}",)), ports=(Port(port=8080),))
+    return component.model_copy(update=update)
+
+
+def froms(parsed: list[tuple[str, str]]) -> list[str]:
+    return [a for k, a in parsed if k == "FROM"]
+
+
+def index_of(parsed: list[tuple[str, str]], keyword: str, contains: str) -> int:
+    return next(i for i, (k, a) in enumerate(parsed) if k == keyword and contains in a)
+
+
+def test_go_builds_the_main_package_the_analyzer_names() -> None:
+    parsed = instructions(render(go_service())[0])
+    build = parsed[index_of(parsed, "RUN", "go build")][1]
+    assert build.endswith("CGO_ENABLED=0 go build -trimpath -ldflags=\"-s -w\" -o /out/api ./cmd/api")
+    assert froms(parsed) == ["golang:1.24 AS builder", dockerfile.GO_STATIC_RUNTIME]
+    assert not any(k == "ARG" for k, _ in parsed), "the analyzer's base image is used as is"
+    assert json.loads(parsed[-1][1]) == ["/app/api"]
+
+
+def test_main_package_wins_over_build_and_run_commands() -> None:
+    odd = go_service(build=Build(generated=True, args={"MAIN_PACKAGE": "./cmd/server"},
+                                 build=("go build -o bin/x ./cmd/other",)),
+                     run=Run(command=("go", "run", "./cmd/other", "--verbose")))
+    parsed = instructions(render(odd)[0])
+    assert parsed[index_of(parsed, "RUN", "go build")][1].endswith(" ./cmd/server")
+    assert json.loads(parsed[-1][1]) == ["/app/api", "--verbose"], "go run's arguments are the binary's"
+
+
+def test_every_multi_cmd_component_builds_its_own_main() -> None:
+    api, worker = go_service("api", "./cmd/api"), go_service("worker", "./cmd/worker", kind="worker", ports=())
+    artifacts = {a.path: a.text or "" for a in dockerfile.lower(Application(name="orders", components=(api, worker)),
+                                                               LowerOptions())}
+    assert "-o /out/api ./cmd/api" in artifacts["api/Dockerfile"]
+    assert "-o /out/worker ./cmd/worker" in artifacts["worker/Dockerfile"]
+    assert "./cmd/api" not in artifacts["worker/Dockerfile"]
+    assert 'CMD ["/app/worker"]' in artifacts["worker/Dockerfile"]
+
+
+def test_cgo_builds_on_bookworm_and_runs_with_glibc() -> None:
+    cgo = go_service(build=go_service().build.model_copy(update={"args": {"MAIN_PACKAGE": ".", "CGO_ENABLED": "1"}}))
+    parsed = instructions(render(cgo)[0])
+    assert froms(parsed) == ["golang:1.24-bookworm AS builder", dockerfile.GO_GLIBC_RUNTIME]
+    assert "CGO_ENABLED=1 go build" in parsed[index_of(parsed, "RUN", "go build")][1]
+    pinned = cgo.model_copy(update={"build": cgo.build.model_copy(update={"base_image": None})})
+    assert froms(instructions(render(pinned)[0]))[0] == "golang:${GO_VERSION}-bookworm AS builder"
+
+
+def test_go_workspace_copies_go_work_and_every_module_before_downloading() -> None:
+    users = go_service("users", ".", path="services/users",
+                       build=go_service().build.model_copy(update={"context": ".", "args": {"MAIN_PACKAGE": "."}}))
+    common = Component(name="common", path="libs/common", kind="library", language="go")
+    web = Component(name="web", path="web", kind="library", language="node")
+    rendered = dockerfile.render(users, (users, common, web))
+    assert rendered is not None
+    parsed = instructions(rendered[0])
+    assert ("WORKDIR", "/src/services/users/") in parsed, "the module directory is the build's working directory"
+    download = index_of(parsed, "RUN", "go mod download")
+    copies = [a for k, a in parsed[:download] if k == "COPY"]
+    assert copies == ["go.work* /src/", "services/users/go.mod services/users/go.sum* ./",
+                      "libs/common/go.mod libs/common/go.sum* /src/libs/common/"]
+    assert download < parsed.index(("COPY", ". /src/")) < index_of(parsed, "RUN", "go build")
+
+
+def test_replace_targets_outside_the_context_are_not_copied() -> None:
+    api = go_service(path="backend/api", build=go_service().build.model_copy(update={"context": "backend"}))
+    shared = Component(name="shared", path="backend/shared", kind="library", language="go")
+    elsewhere = Component(name="tools", path="tools/gen", kind="cli", language="go")
+    rendered = dockerfile.render(api, (api, shared, elsewhere))
+    assert rendered is not None
+    copies = [a for k, a in instructions(rendered[0]) if k == "COPY"]
+    assert "shared/go.mod shared/go.sum* /src/shared/" in copies
+    assert not any("tools" in c for c in copies)
+
+
+@pytest.mark.parametrize(("tool", "command", "expected"), [
+    ("golang-migrate", ("migrate", "-path", "db/migrations", "-database", "$(DATABASE_URL)", "up"),
+     "--from=migrate/migrate:v4.18.1 /usr/local/bin/migrate /usr/local/bin/migrate"),
+    ("goose", ("goose", "-dir", "db/migrations", "postgres", "$(DATABASE_URL)", "up"),
+     "--from=builder /out/tools/goose /usr/local/bin/goose"),
+    ("atlas", ("atlas", "migrate", "apply", "--dir", "file://db/migrations", "--url", "$(DATABASE_URL)"),
+     f"--from={migration_tools.ATLAS_IMAGE} /atlas /usr/local/bin/atlas"),
+])
+def test_go_migration_tool_and_migrations_are_in_the_image(tool: str, command: tuple[str, ...],
+                                                             expected: str) -> None:
+    component = go_service(migrations=(Migration(tool=tool, command=command),))
+    parsed = instructions(render(component)[0])
+    runtime = index_of(parsed, "FROM", "distroless")
+    assert index_of(parsed, "COPY", expected) > runtime
+    assert ("COPY", "db/migrations/ /app/db/migrations/") in parsed[runtime:]
+    assert ("WORKDIR", "/app") in parsed[runtime:], "the command's relative path resolves from /app"
+    if tool == "goose":
+        assert "go install" in parsed[index_of(parsed, "RUN", "goose")][1]
+    expected_runtime = dockerfile.GO_GLIBC_RUNTIME if tool == "atlas" else dockerfile.GO_STATIC_RUNTIME
+    assert parsed[runtime][1] == expected_runtime
+
+
+def test_a_go_component_without_migrations_gets_no_migration_tool() -> None:
+    text = render(go_service())[0]
+    assert "migrate" not in text and "goose" not in text and "atlas" not in text
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    (("migrate", "-path", "db/migrations", "up"), "db/migrations"),
+    (("migrate", "-path=./migrations/", "up"), "migrations"),
+    (("migrate", "-source", "file://sql", "up"), "sql"),
+    (("atlas", "migrate", "apply", "--dir=file://migrations"), "migrations"),
+    (("sh", "-c", "goose -dir schema postgres \"$DSN\" up"), "schema"),
+    (("migrate", "-path", "/abs/migrations", "up"), None),
+    (("migrate", "-path", "../shared/migrations", "up"), None),
+    (("migrate", "-path"), None),
+])
+def test_migrations_dir_is_read_from_the_command(command: tuple[str, ...], expected: str | None) -> None:
+    assert migration_tools.migrations_dir(Migration(tool="x", command=command)) == expected
+
+
+@given(st.lists(st.text(max_size=30), max_size=6))
+def test_migrations_dir_is_a_safe_relative_path_or_none(command: list[str]) -> None:
+    found = migration_tools.migrations_dir(Migration(tool="x", command=tuple(command)))
+    assert found is None or (not found.startswith(("/", "..")) and " " not in found and "\n" not in found)
+
+
+def test_node_keeps_dev_dependencies_when_a_migration_needs_its_cli() -> None:
+    prisma = COMPONENTS["node"].model_copy(update={"migrations": (
+        Migration(tool="prisma", command=("npx", "prisma", "migrate", "deploy")),)})
+    parsed = instructions(render(prisma)[0])
+    runs = [a for k, a in parsed if k == "RUN"]
+    assert not any("prune" in r for r in runs), "prisma is usually a devDependency"
+    assert sum("install -y --no-install-recommends openssl" in r for r in runs) == 2, "Prisma's engines need OpenSSL"
+    plain = [a for k, a in instructions(render(COMPONENTS["node"])[0]) if k == "RUN"]
+    assert "npm prune --omit=dev" in plain and not any("openssl" in r for r in plain)
+
+
+def test_prisma_client_without_migrations_still_gets_openssl() -> None:
+    client = COMPONENTS["node"].model_copy(update={"evidence": (
+        Evidence(field="depends_on", value="postgres", rule="node.dependency.prisma-provider"),)})
+    assert "openssl" in render(client)[0]
+
+
+def test_corepack_package_manager_runs_offline_in_the_runtime() -> None:
+    pnpm = COMPONENTS["node"].model_copy(update={"package_manager": "pnpm", "build": Build(
+        generated=True, install=("corepack enable", "pnpm install --frozen-lockfile"), build=("pnpm run build",))})
+    parsed = instructions(render(pnpm)[0])
+    runtime = [i for i, (k, _) in enumerate(parsed) if k == "FROM"][-1]
+    for stage in (parsed[:runtime], parsed[runtime:]):
+        env = [a for k, a in stage if k == "ENV"]
+        assert any("COREPACK_HOME=/opt/corepack" in a for a in env)
+        assert [a for k, a in stage if k == "RUN" and "corepack" in a] == ["corepack enable"], \
+            "once per stage: the analyzer's own 'corepack enable' is not run again"
+    assert ("COPY", "--from=builder /opt/corepack /opt/corepack") in parsed[runtime:]
+    assert index_of(parsed, "ENV", "COREPACK_HOME") < index_of(parsed, "RUN", "pnpm install")
+
+
+def test_python_does_not_install_the_package_manager_into_the_app_venv() -> None:
+    poetry = python_api(package_manager="poetry", build=Build(generated=True, context="api", install=(
+        "pip install --no-cache-dir poetry", "poetry config virtualenvs.in-project true",
+        "poetry install --only main --no-root --no-interaction")))
+    parsed = instructions(render(poetry)[0])
+    runs = [a for k, a in parsed if k == "RUN"]
+    assert not any(r.endswith("pip install --no-cache-dir poetry") for r in runs)
+    assert any("/opt/tools/bin/pip install --no-cache-dir poetry==" in r for r in runs)
+    assert parsed.index(("COPY", "pyproject.toml poetry.lock* ./")) < index_of(parsed, "RUN", "poetry install"), \
+        "poetry config needs no source, so the lockfile layer still comes first"
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("gunicorn app:app --bind 0.0.0.0:$PORT", "exec gunicorn app:app --bind 0.0.0.0:$PORT"),
+    ("python manage.py migrate && gunicorn app:app", "python manage.py migrate && gunicorn app:app"),
+    ("exec node server.js", "exec node server.js"),
+    ("NODE_OPTIONS=--max-old-space-size=512 node server.js", "NODE_OPTIONS=--max-old-space-size=512 node server.js"),
+])
+def test_a_shell_start_command_execs_the_app(line: str, expected: str) -> None:
+    shell = python_api(run=Run(command=(line,), shell=True))
+    assert json.loads(instructions(render(shell)[0])[-1][1]) == ["/bin/sh", "-c", expected]
+
+
+def test_a_base_image_replaces_the_version_arg() -> None:
+    pinned = COMPONENTS["node"].model_copy(update={"build": COMPONENTS["node"].build.model_copy(
+        update={"base_image": "node:20-slim"})})
+    parsed = instructions(render(pinned)[0])
+    assert not any(k == "ARG" for k, _ in parsed)
+    assert froms(parsed) == ["node:20-slim AS builder", "node:20-slim"]
 
 
 @pytest.mark.parametrize(("language", "pin", "expected"), [

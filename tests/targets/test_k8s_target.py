@@ -569,6 +569,46 @@ def test_migrations_run_before_rollout() -> None:
     validate_object(job)
 
 
+def test_migrations_doc_says_how_each_tool_gets_into_the_image() -> None:
+    orders = Component(
+        name="orders", path=".", kind="service", language="go",
+        build=Build(generated=True, args={"MAIN_PACKAGE": "./cmd/orders", "CGO_ENABLED": "0"}),
+        run=Run(command=("/app/orders",)), ports=(Port(port=8080),),
+        migrations=(Migration(tool="golang-migrate",
+                              command=("migrate", "-path", "db/migrations", "-database", "$(DATABASE_URL)", "up")),))
+    web = shop_app().component("web")
+    assert web is not None
+    legacy = web.model_copy(update={"migrations": (Migration(tool="prisma",
+                                                             command=("npx", "prisma", "migrate", "deploy")),)})
+    app = shop_app(components=(api_component(), legacy, orders))
+    artifacts = lower(app)
+    doc = next(a.text for a in artifacts if a.path == "MIGRATIONS.md")
+    assert doc is not None
+    sections = {part.split("\n", 1)[0]: part for part in doc.split("\n## ")[1:]}
+    assert set(sections) == {"api: Job `api-migrate`", "orders: Job `orders-migrate`", "web: Job `web-migrate`"}
+    assert "`alembic upgrade head`" in sections["api: Job `api-migrate`"]
+    assert "keep alembic among the runtime dependencies" in sections["api: Job `api-migrate`"]
+    assert "`migrate/migrate:v4.18.1`" in sections["orders: Job `orders-migrate`"]
+    assert "`db/migrations/` into /app" in sections["orders: Job `orders-migrate`"]
+    web_note = sections["web: Job `web-migrate`"]
+    assert "`web/Dockerfile`, which kubify does not change" in web_note and "`npx` on its PATH" in web_note
+    for name in ("api-migrate", "orders-migrate", "web-migrate"):
+        assert container(one(artifacts, "Job", name))["image"] == container(
+            one(artifacts, "Deployment", name.removesuffix("-migrate")))["image"], "the Job runs the app's image"
+
+
+def test_a_migration_the_generated_go_image_cannot_run_is_called_out() -> None:
+    custom = Component(name="orders", kind="service", language="go", build=Build(generated=True),
+                       ports=(Port(port=8080),),
+                       migrations=(Migration(tool="release", command=("./bin/migrate-db", "up")),))
+    doc = next(a.text for a in solo(custom) if a.path == "MIGRATIONS.md")
+    assert doc is not None and "`migrate-db` is not in it" in doc
+
+
+def test_no_migrations_doc_without_migrations() -> None:
+    assert all(a.path != "MIGRATIONS.md" for a in solo(api_component(migrations=())))
+
+
 def test_dependencies_on_missing_components_are_ignored() -> None:
     lonely = api_component(depends_on=(Dependency(component="ghost"),))
     policy = one(solo(lonely), "NetworkPolicy", "api")["spec"]
