@@ -906,3 +906,37 @@ def test_requirements_in_a_packaging_directory_belong_to_the_code_beside_it(tmp_
     assert app.build is not None and app.build.install == ("pip install --no-cache-dir -r docker/requirements.txt",)
     redis = best(app, "depends_on")
     assert (redis.value, at(redis)) == ("redis", ("docker/requirements.txt", 3))
+
+
+PY_LINES = (
+    "import os", "import uvicorn", "from fastapi import FastAPI, APIRouter", "from flask import Flask, Blueprint",
+    "from celery import Celery", "import gradio as gr", "from pydantic_settings import BaseSettings",
+    "app = FastAPI()", "app = Flask(__name__)", "app = create_app()", "router = APIRouter(prefix=PREFIX)",
+    "bp = Blueprint('x', __name__, url_prefix=os.environ['P'])", "app.include_router(router, prefix=settings.X)",
+    "app.register_blueprint(bp)", "@app.get('/healthz')\ndef h(): pass", "@router.route(PATH)\ndef r(): pass",
+    "PORT = int(os.getenv('PORT', 'eighty'))", "PORT = int(os.getenv('PORT', 99999))", "PORT = settings.port",
+    "uvicorn.run(app, host=HOST, port=PORT)", "uvicorn.run('main:app', port=-1)", "app.run(port=os.environ['P'])",
+    "class Settings(BaseSettings):\n    port: int = 8000\n    x: str = Field(alias=1)",
+    "class S(Settings):\n    model_config = {'env_prefix': None}", "c = Celery('x', broker='redis://r:6379/0')",
+    "demo = gr.Interface(fn=str, inputs='text', outputs='text')\ndemo.launch(server_port=0)",
+    "if __name__ == '__main__':\n    app.run(host='0.0.0.0', port=PORT)", "while True:\n    pass",
+    "os.environ[KEY]", "os.getenv()", "os.getenv('1BAD')", "x = os.environ['A' 'B']", "path('health/', v)",
+    "def create_app():\n    return Flask(__name__)", "urlpatterns = [re_path(r'^(?P<x>\\d+)/$', v)]",
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(PY_LINES), min_size=1, max_size=12), st.lists(st.sampled_from(PY_LINES), max_size=6),
+       st.sampled_from(("requirements.txt", "Procfile", "pyproject.toml")),
+       st.sampled_from(("fastapi\nuvicorn\n", "flask\n", "web: gunicorn main:app -b :$PORT\nworker: celery -A x\n",
+                        "[project]\nname = 'x'\nscripts = {x = 'y'}\n")))
+def test_analyze_never_raises_on_odd_but_valid_python(main: list[str], other: list[str], manifest: str,
+                                                      content: str) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        root = write_tree(Path(directory), {"main.py": "\n".join(main) + "\n", "pkg/mod.py": "\n".join(other) + "\n",
+                                            manifest: content})
+        inventory = scan(root)
+        for detection in ANALYZER.detect(inventory):
+            analysis = ANALYZER.analyze(inventory, detection)
+            names = [c.name for c in analysis.components]
+            assert len(names) == len(set(names))
