@@ -18,7 +18,7 @@ from kubify.analyzers.base import Analysis, Detection
 from kubify.analyzers.node.commands import split
 from kubify.analyzers.node.describe import ANALYZER, describe
 from kubify.analyzers.node.package_manager import detect_manager
-from kubify.analyzers.node.workspaces import NodeIndex
+from kubify.analyzers.node.workspaces import NodeIndex, index_for
 
 from kubify.diagnostics import Diagnostic
 from kubify.ir import Component, Evidence, Migration, Run
@@ -32,7 +32,7 @@ class NodeAnalyzer:
     priority: ClassVar[int] = 50
 
     def detect(self, inventory: Inventory) -> list[Detection]:
-        index = NodeIndex(inventory)
+        index = index_for(inventory)
         detections = []
         for directory in index.manifests:
             if not index.candidate(directory):
@@ -44,7 +44,7 @@ class NodeAnalyzer:
         return detections
 
     def analyze(self, inventory: Inventory, detection: Detection) -> Analysis:
-        index = NodeIndex(inventory)
+        index = index_for(inventory)
         root = detection.root
         package = index.package(root)
         notes: list[Diagnostic] = []

@@ -22,8 +22,8 @@ from kubify.analyzers.node.package_json import PackageJson
 from kubify.analyzers.node.package_manager import PackageManager
 from kubify.analyzers.node.ports import PortResolver
 from kubify.analyzers.node.routes import code_health, file_health
-from kubify.analyzers.node.services import migrations, services
-from kubify.analyzers.node.source_scan import scan_sources, source_files
+from kubify.analyzers.node.services import ServiceUse, migrations, services
+from kubify.analyzers.node.source_scan import EnvRead, scan_sources, source_files
 from kubify.analyzers.node.workspaces import NodeIndex
 
 from kubify.diagnostics import Diagnostic, info, warning
@@ -55,6 +55,8 @@ _SCRIPT_PORT = re.compile(r"(?:^|\s)(?:-p|--port)[=\s]+(\d{2,5})\b|\bPORT=(\d{2,
 _WORKER_SCRIPT = re.compile(r"^(?:start[:-])?(worker|workers|queue|jobs|consumer|scheduler|cron)"
                             r"(?:[:-](?:start|prod))?$")
 _EOL_MAJOR = 18
+#: Workspace libraries (nearest first) whose env reads and drivers a component inherits.
+MAX_LIBRARIES = 25
 
 
 def describe(inventory: Inventory, index: NodeIndex, package: PackageJson, manager: PackageManager,
@@ -334,20 +336,32 @@ def _services_and_migrations(ctx: PackageContext, draft: Draft) -> None:
 
 def _workspace_libraries(ctx: PackageContext, draft: Draft) -> None:
     """Workspace libraries run inside this process: their env reads and drivers are this component's too."""
-    for member in ctx.index.internal_dependencies(ctx.root):
-        library = ctx.index.package(member)
-        if library is None:
-            continue
-        nested = [d for d in ctx.index.manifests if d.startswith(member + "/")]
-        files, _truncated = source_files(ctx.inventory, member, entry_candidates(ctx.inventory, library), nested)
-        facts = scan_sources(ctx.inventory, files)
-        for read in facts.env:
-            if read.name not in RUNTIME_ENV and not read.build_time and read.name != "NODE_ENV":
-                draft.add_env(read.name, read.default, "node.env.workspace-library", read.site.file, read.site.line,
-                              0.7)
-        mentions = "S3" if any("S3" in f.code for f in facts.files) else ""
-        for use in services(ctx.inventory, library, mentions):
+    for member in ctx.index.nearest_dependencies(ctx.root, MAX_LIBRARIES):
+        summary = _library_summary(ctx, member)
+        for read in summary[0]:
+            draft.add_env(read.name, read.default, "node.env.workspace-library", read.site.file, read.site.line, 0.7)
+        for use in summary[1]:
             draft.add_dependency(use.service, "node.dependency.workspace-library", use.file, use.line, 0.6)
+
+
+def _library_summary(ctx: PackageContext, member: str) -> tuple[list[EnvRead], list[ServiceUse]]:
+    """A workspace library's runtime env reads (first per name) and services, computed once per repository."""
+    key = f"library:{member}"
+    if key not in ctx.index.memo:
+        library = ctx.index.package(member)
+        reads: dict[str, EnvRead] = {}
+        uses: list[ServiceUse] = []
+        if library is not None:
+            nested = [d for d in ctx.index.manifests if d.startswith(member + "/")]
+            files, _truncated = source_files(ctx.inventory, member, entry_candidates(ctx.inventory, library), nested)
+            facts = scan_sources(ctx.inventory, files)
+            for read in facts.env:
+                if read.name not in RUNTIME_ENV and not read.build_time and read.name != "NODE_ENV":
+                    reads.setdefault(read.name, read)
+            uses = services(ctx.inventory, library, "S3" if any("S3" in f.code for f in facts.files) else "")
+        ctx.index.memo[key] = (list(reads.values()), uses)
+    summary: tuple[list[EnvRead], list[ServiceUse]] = ctx.index.memo[key]
+    return summary
 
 
 # --- sibling processes --------------------------------------------------------------------------

@@ -102,7 +102,9 @@ def prisma_schema(inventory: Inventory, package: PackageJson) -> str | None:
         path = join(package.root, rel.removeprefix("./"))
         if inventory.has(path):
             return path
-    folder = inventory.glob("prisma/schema/*.prisma", under=package.root)
+    if not inventory.has_dir(join(package.root, "prisma/schema")):
+        return None
+    folder = inventory.glob("*.prisma", under=join(package.root, "prisma/schema"))
     return folder[0] if folder else None
 
 

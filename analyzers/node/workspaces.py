@@ -9,6 +9,7 @@ build context, and a member other members depend on is a library, not a deployab
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -47,6 +48,8 @@ class NodeIndex:
 
     inventory: Inventory
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: Facts derived once per repository and reused by every package's analysis (library summaries).
+    memo: dict[str, Any] = field(default_factory=dict)
     _packages: dict[str, PackageJson | None] = field(default_factory=dict)
 
     @cached_property
@@ -97,6 +100,36 @@ class NodeIndex:
                 users.append(member)
         return users
 
+    def nearest_dependencies(self, directory: str, limit: int) -> list[str]:
+        """Up to ``limit`` member directories this member depends on, nearest first (breadth-first)."""
+        seen, order, frontier = {directory}, [], [directory]
+        while frontier and len(order) < limit:
+            following = []
+            for current in frontier:
+                for member in self._direct(current):
+                    if member not in seen:
+                        seen.add(member)
+                        order.append(member)
+                        following.append(member)
+            frontier = following
+        return order[:limit]
+
+    def _direct(self, directory: str) -> list[str]:
+        workspace = self.workspace_of(directory)
+        package = self.package(directory)
+        if workspace is None or package is None:
+            return []
+        names = self.member_names(workspace)
+        return [names[n] for n in sorted(package.all_dependencies()) if n in names]
+
+    def member_names(self, workspace: Workspace) -> dict[str, str]:
+        """Package name → member directory of a workspace."""
+        key = f"names:{workspace.root}"
+        if key not in self.memo:
+            self.memo[key] = {p.name: m for m in workspace.members if (p := self.package(m)) is not None and p.name}
+        names: dict[str, str] = self.memo[key]
+        return names
+
     def internal_dependencies(self, directory: str) -> list[str]:
         """Member directories this member depends on, dependencies before dependents (for builds)."""
         order: list[str] = []
@@ -107,13 +140,8 @@ class NodeIndex:
         if directory in seen:
             return
         seen.add(directory)
-        workspace = self.workspace_of(directory)
-        package = self.package(directory)
-        if workspace is not None and package is not None:
-            names = {p.name: m for m in workspace.members if (p := self.package(m)) is not None and p.name}
-            for name in sorted(package.all_dependencies()):
-                if name in names:
-                    self._visit(names[name], order, seen)
+        for member in self._direct(directory):
+            self._visit(member, order, seen)
         order.append(directory)
 
     def _workspace_at(self, directory: str) -> Workspace | None:
@@ -158,6 +186,24 @@ class NodeIndex:
             self.diagnostics.append(problem.diagnostic.model_copy(update={"severity": "warning"}))
             return {}
         return data if isinstance(data, dict) else {}
+
+
+_INDEXES: dict[int, NodeIndex] = {}
+
+
+def index_for(inventory: Inventory) -> NodeIndex:
+    """The repository's index, shared by ``detect`` and every ``analyze`` of one inventory.
+
+    Analyses run one package at a time; sharing the parsed manifests and library summaries
+    keeps a 200-package monorepo linear instead of quadratic. The entry goes with the inventory.
+    """
+    key = id(inventory)
+    index = _INDEXES.get(key)
+    if index is None or index.inventory is not inventory:
+        index = NodeIndex(inventory)
+        _INDEXES[key] = index
+        weakref.finalize(inventory, _INDEXES.pop, key, None)
+    return index
 
 
 def _strings(value: Any) -> list[str]:
