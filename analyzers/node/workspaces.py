@@ -102,7 +102,8 @@ class NodeIndex:
 
     def nearest_dependencies(self, directory: str, limit: int) -> list[str]:
         """Up to ``limit`` member directories this member depends on, nearest first (breadth-first)."""
-        seen, order, frontier = {directory}, [], [directory]
+        seen, frontier = {directory}, [directory]
+        order: list[str] = []
         while frontier and len(order) < limit:
             following = []
             for current in frontier:
