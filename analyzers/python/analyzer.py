@@ -30,7 +30,7 @@ from kubify.analyzers.python.services import add_services
 from kubify.analyzers.python.workers import celery_argv
 
 from kubify.diagnostics import Diagnostic, FileProblem
-from kubify.ir import Component, EnvVar, Evidence, Health, Migration, Run
+from kubify.ir import Component, EnvVar, Evidence, Health, Migration, Run, Scaling
 from kubify.naming import dns_label
 from kubify.scan import Inventory, relative_to
 from kubify.signals.dotenv import read_env_example
@@ -256,11 +256,12 @@ def _procfile_port(draft: Draft, web: Process, command: str) -> None:
 
 
 def _workers(ctx: Context, main: Draft, name: str, outcome: Outcome) -> list[Component]:
-    """Procfile processes other than web/release, and a Celery worker next to a web app."""
+    """Procfile processes other than web/release; a Celery worker next to a web app, a beat for schedules."""
     procfile = read_procfile(ctx.inventory, ctx.root)
     taken = {name}
     workers: list[Component] = []
     processes = [p for p in (procfile.processes if procfile else ()) if p.name not in ("web", "release")]
+    commands = [p.command for p in processes]
     if processes and main.values.get("kind") != "service" and procfile is not None and procfile.get("web") is None:
         processes = processes[1:]
     for process in processes:
@@ -271,18 +272,49 @@ def _workers(ctx: Context, main: Draft, name: str, outcome: Outcome) -> list[Com
             draft.set("framework", _QUEUE_COMMANDS[queue], f"python.procfile.{process.name}",
                       Site(process.file, process.line), 0.9)
         workers.append(draft.component(_unique(f"{name}-{process.name}", taken), ctx.root))
-    celery = outcome.celery_target
-    has_celery_process = any("celery" in p.command for p in processes)
-    if celery is not None and main.values.get("kind") == "service" and not has_celery_process:
-        target, site = celery
+    workers += _celery_processes(ctx, main, name, outcome, commands, taken)
+    return workers
+
+
+def _celery_processes(ctx: Context, main: Draft, name: str, outcome: Outcome, commands: list[str],
+                      taken: set[str]) -> list[Component]:
+    """A Celery worker next to a web app, and a single ``beat`` when the code defines a schedule."""
+    if outcome.celery_target is None:
+        return []
+    target, site = outcome.celery_target
+    base = _django_base(ctx.django, ctx.root)
+    found: list[Component] = []
+    runs_worker = any(" worker" in c and "celery" in c for c in commands) or main.values.get("kind") != "service"
+    if not runs_worker:
         draft = _worker_base(main)
-        base = _django_base(ctx.django, ctx.root)
-        draft.set("run", Run(command=celery_argv(target, base)), "python.celery.worker", site, 0.7,
-                  shown=" ".join(celery_argv(target, base)))
+        argv = celery_argv(target, base)
+        draft.set("run", Run(command=argv), "python.celery.worker", site, 0.7, shown=" ".join(argv))
         draft.set("kind", "worker", "python.kind.task-queue", site, 0.8)
         draft.set("framework", "celery", "python.celery.app-object", site, 0.9)
-        workers.append(draft.component(_unique(f"{name}-worker", taken), ctx.root))
-    return workers
+        found.append(draft.component(_unique(f"{name}-worker", taken), ctx.root))
+    schedule = _schedule(ctx)
+    runs_beat = any("celery" in c and (" beat" in c or " -B" in c) for c in commands)
+    if schedule is not None and not runs_beat and main.values.get("kind") in ("service", "worker"):
+        scheduler = "django_celery_beat.schedulers:DatabaseScheduler" if ctx.project.has("django-celery-beat") \
+            else None
+        draft = _worker_base(main)
+        argv = celery_argv(target, base, "beat", scheduler)
+        draft.set("run", Run(command=argv), "python.celery.beat", schedule, 0.7, shown=" ".join(argv))
+        draft.set("kind", "worker", "python.kind.scheduler", schedule, 0.8)
+        draft.set("framework", "celery", "python.celery.app-object", site, 0.9)
+        draft.set("scaling", Scaling(min_replicas=1, max_replicas=1), "python.celery.beat-singleton", schedule, 0.9,
+                  shown="1 replica")
+        found.append(draft.component(_unique(f"{name}-beat", taken), ctx.root))
+    return found
+
+
+def _schedule(ctx: Context) -> Site | None:
+    """Where periodic Celery tasks are declared (a beat schedule, ``add_periodic_task``, django-celery-beat)."""
+    for rel in sorted(ctx.index.modules):
+        if ctx.index.modules[rel].schedule is not None:
+            return ctx.index.modules[rel].schedule
+    requirement = ctx.project.has("django-celery-beat")
+    return Site(requirement.file, requirement.line) if requirement is not None else None
 
 
 def _django_base(django: DjangoProject | None, root: str) -> str | None:

@@ -85,6 +85,7 @@ class ModuleFacts:
     settings: list[SettingsClass] = field(default_factory=list)
     main_guard: Site | None = None
     long_running: Site | None = None
+    schedule: Site | None = None
     values: dict[str, Value] = field(default_factory=dict)
     strings: list[tuple[str, Site]] = field(default_factory=list)
     assigns: dict[str, tuple[str, Site]] = field(default_factory=dict)

@@ -68,8 +68,10 @@ _MAX_STRINGS = 200
 #: Node types :meth:`_Reader._node` looks at (most nodes are names and operators it skips).
 _VISITED: frozenset[type[ast.AST]] = frozenset({
     ast.Call, ast.Subscript, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.While, ast.With, ast.AsyncWith,
-    ast.Constant, ast.Tuple,
+    ast.Constant, ast.Tuple, ast.Assign,
 })
+#: Names whose assignment gives Celery a periodic schedule (so a ``beat`` process is needed).
+_SCHEDULE_NAMES = frozenset({"beat_schedule", "CELERY_BEAT_SCHEDULE", "CELERYBEAT_SCHEDULE"})
 #: Names an app object imported from another module usually has (``from app import app; app.run()``).
 _APP_VARIABLES = frozenset({"app", "application", "server", "api"})
 
@@ -233,6 +235,10 @@ class _Reader:
             self._string(node)
         elif isinstance(node, ast.Tuple) and "tornado" in self.facts.imports:
             self._tornado_route(node)
+        elif isinstance(node, ast.Assign) and any(
+                (t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else "") in _SCHEDULE_NAMES
+                for t in node.targets):
+            self.facts.schedule = self.facts.schedule or self.site(node)
 
     def _call(self, call: ast.Call) -> None:
         read = env_call(call, self.aliases, self.readers)
@@ -245,6 +251,8 @@ class _Reader:
         attr = call.func.attr if isinstance(call.func, ast.Attribute) else name.rsplit(".", 1)[-1]
         if attr in LONG_RUNNING_CALLS:
             self.facts.long_running = self.facts.long_running or self.site(call)
+        if attr == "add_periodic_task":
+            self.facts.schedule = self.facts.schedule or self.site(call)
         self._run_call(call, name, attr)
         self._option_default(call, attr)
         self._route_call(call, name, attr)

@@ -68,8 +68,11 @@ def celery_target(ctx: Context) -> tuple[str, Site] | None:
     return None
 
 
-def celery_argv(target: str, app_dir: str | None = None) -> tuple[str, ...]:
-    argv: tuple[str, ...] = ("celery", "-A", target, "worker", "--loglevel=INFO")
+def celery_argv(target: str, app_dir: str | None = None, role: str = "worker",
+                scheduler: str | None = None) -> tuple[str, ...]:
+    """``celery -A <target> worker`` (or ``beat``, with the scheduler the project installs)."""
+    argv: tuple[str, ...] = ("celery", "-A", target, role, "--loglevel=INFO")
+    argv += ("--scheduler", scheduler) if scheduler else ()
     return (*argv, "--workdir", app_dir) if app_dir else argv
 
 

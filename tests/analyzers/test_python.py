@@ -940,3 +940,26 @@ def test_analyze_never_raises_on_odd_but_valid_python(main: list[str], other: li
             analysis = ANALYZER.analyze(inventory, detection)
             names = [c.name for c in analysis.components]
             assert len(names) == len(set(names))
+
+
+def test_celery_schedule_adds_a_single_beat_process(tmp_path: Path) -> None:
+    _, components, _ = build(tmp_path, {
+        "requirements.txt": "celery[redis]\n",
+        "tasks.py": """\
+            from celery import Celery
+
+            app = Celery("tasks", broker="redis://redis:6379/0")
+            app.conf.beat_schedule = {"tick": {"task": "tasks.tick", "schedule": 60.0}}
+
+            @app.task
+            def tick():
+                return 1
+            """,
+    })
+    worker, beat = sorted(components, key=lambda c: c.name)
+    assert worker.run is not None and worker.run.command == ("celery", "-A", "tasks", "worker", "--loglevel=INFO")
+    assert (beat.name, beat.kind) == ("repo-beat", "worker")
+    assert beat.run is not None and beat.run.command == ("celery", "-A", "tasks", "beat", "--loglevel=INFO")
+    assert (beat.scaling.min_replicas, beat.scaling.max_replicas) == (1, 1)
+    assert at(best(beat, "run")) == ("tasks.py", 4)
+    assert beat.depends_on == worker.depends_on == (Dependency(service="redis"),)
