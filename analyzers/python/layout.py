@@ -201,10 +201,13 @@ class Layout:
         return False
 
     def _drop_umbrellas(self, roots: dict[str, tuple[set[str], bool]]) -> dict[str, tuple[set[str], bool]]:
-        """A monorepo's top-level manifest with no code of its own (a uv workspace root) is not a component."""
+        """Manifests without Python code are not components: a monorepo's top-level manifest (a uv workspace
+        root), or a ``requirements.txt`` that only installs tooling (mkdocs) for a repository in another language."""
         kept = {}
         for path, value in roots.items():
             nested = [p for p in roots if p != path and _inside(p, path)]
+            if not any(_inside(f, path) and not any(_inside(f, n) for n in nested) for f in self.python_files):
+                continue
             if nested and not self._owns_code(path, nested) and not _has_entry_manifest(value[0]):
                 continue
             kept[path] = value

@@ -963,3 +963,13 @@ def test_celery_schedule_adds_a_single_beat_process(tmp_path: Path) -> None:
     assert (beat.scaling.min_replicas, beat.scaling.max_replicas) == (1, 1)
     assert at(best(beat, "run")) == ("tasks.py", 4)
     assert beat.depends_on == worker.depends_on == (Dependency(service="redis"),)
+
+
+def test_manifests_without_python_code_are_not_components(tmp_path: Path) -> None:
+    roots, _, _ = build(tmp_path, {
+        "package.json": "{\"name\": \"site\"}",
+        "index.js": "console.log(1)\n",
+        "requirements.txt": "mkdocs\nmkdocs-material\n",
+        "environment/environment.yml": "dependencies:\n  - python=3.12\n",
+    })
+    assert roots == []
