@@ -117,6 +117,7 @@ def _common(ctx: PackageContext, shape: Shape) -> Draft:
         _env(ctx, draft, None)
         return draft
     port = _service_fields(ctx, shape, draft) if shape.kind == "service" else None
+    _start(ctx, shape, draft, port)
     _env(ctx, draft, port)
     _services_and_migrations(ctx, draft)
     return draft
@@ -193,16 +194,21 @@ def _static_site(shape: Shape, draft: Draft) -> None:
               shape.line, 0.5, shown=f"GET / on {STATIC_PORT}")
 
 
-def _service_fields(ctx: PackageContext, shape: Shape, draft: Draft) -> int:
-    port = _ports(ctx, shape, draft)
+def _start(ctx: PackageContext, shape: Shape, draft: Draft, port: int | None) -> None:
     command = start_command(ctx.inventory, ctx.package, ctx.manager, shape.framework, port,
                             {listen.site.file for listen in ctx.facts.listens})
     if command is not None:
         _set_run(ctx, draft, command)
-    else:
-        ctx.notes.append(warning("node.run.unknown", "no start command found: no 'start' script, 'main' field or "
-                                 "index.js/server.js", file=ctx.package.file, line=ctx.package.line("scripts"),
-                                 hint='add "start": "node server.js" to scripts'))
+        return
+    hint = 'add "start": "node server.js" to scripts'
+    if shape.framework is not None and shape.framework.name == "sveltekit":
+        hint = "use @sveltejs/adapter-node so 'vite build' produces a Node server ('node build')"
+    ctx.notes.append(warning("node.run.unknown", "no start command found: no 'start' script, 'main' field or "
+                             "index.js/server.js", file=ctx.package.file, line=ctx.package.line("scripts"), hint=hint))
+
+
+def _service_fields(ctx: PackageContext, shape: Shape, draft: Draft) -> int:
+    port = _ports(ctx, shape, draft)
     framework = shape.framework.name if shape.framework else None
     base = next_base_path(ctx.inventory, ctx.root) if framework == "next" else ""
     health = code_health(ctx.facts) or file_health(ctx.inventory, ctx.root, framework, base)

@@ -46,11 +46,16 @@ FRAMEWORKS: tuple[FrameworkSpec, ...] = (
     FrameworkSpec("adonisjs", ("@adonisjs/core",), "fullstack", 3333),
     FrameworkSpec("sails", ("sails",), "fullstack", 1337),
     FrameworkSpec("feathers", ("@feathersjs/feathers",), "server", 3030),
+    FrameworkSpec("apollo-server", ("@apollo/server", "apollo-server", "apollo-server-express"), "server", 4000),
+    FrameworkSpec("graphql-yoga", ("graphql-yoga",), "server", 4000),
     FrameworkSpec("fastify", ("fastify",), "server", 3000),
     FrameworkSpec("koa", ("koa",), "server", 3000),
     FrameworkSpec("hapi", ("@hapi/hapi", "hapi"), "server", 3000),
     FrameworkSpec("hono", ("@hono/node-server", "hono"), "server", 3000),
     FrameworkSpec("restify", ("restify",), "server", 8080),
+    FrameworkSpec("polka", ("polka",), "server", 3000),
+    FrameworkSpec("micro", ("micro",), "server", 3000),
+    FrameworkSpec("slack-bolt", ("@slack/bolt",), "server", 3000),
     FrameworkSpec("express", ("express",), "server", 3000),
     FrameworkSpec("socket.io", ("socket.io",), "server", 3000),
     FrameworkSpec("gatsby", ("gatsby",), "frontend"),
@@ -123,8 +128,8 @@ class StaticOutput:
 def frameworks(package: PackageJson) -> list[Framework]:
     """Every known framework the package depends on, in precedence order."""
     found = []
-    deps = package.all_dependencies()
     runtime = package.dependencies
+    deps = {**package.dev_dependencies, **runtime}  # a peerDependency is the host's framework, not this package's
     for spec in FRAMEWORKS:
         # An HTTP server library only in devDependencies is a test helper, not the app's server.
         available = runtime if spec.role == "server" else deps

@@ -54,6 +54,11 @@ def shape_of(ctx: PackageContext) -> Shape | None:
     workspace_root = ctx.index.workspace_rooted_at(ctx.root) is not None
     if workspace_root and not _root_has_app(ctx, full or front, listens):
         return None
+    runtime = package.dependencies
+    if _published(package) and not runs_server and not any(
+            f.dependency in runtime for f in found if f.spec.role in ("fullstack", "server")):
+        # A published package that builds with a framework (a component library, a Next plugin) is a library.
+        return _published_shape(ctx)
     if full is not None and full.name != "nestjs":
         static = static_output(ctx.inventory, package, full)
         if static is not None and not (listens and runs_server):
@@ -74,11 +79,6 @@ def shape_of(ctx: PackageContext) -> Shape | None:
 def _runtime_shape(ctx: PackageContext, server: Framework | None, listens: list[Listen], runs_server: bool,
                    native: Framework | None) -> Shape | None:
     package, facts = ctx.package, ctx.facts
-    published = _published(package)
-    if package.bin and published and not package.script("start"):
-        return Shape("cli", None, None, "node.kind.published-bin", package.file, package.line("bin"), 0.7)
-    if published and not runs_server:
-        return _library_shape(ctx)
     if listens:
         site = listens[0].site
         return Shape("service", server, None, "node.kind.listens", site.file, site.line, 0.9)
@@ -93,8 +93,16 @@ def _runtime_shape(ctx: PackageContext, server: Framework | None, listens: list[
     if package.bin:
         return Shape("cli", None, None, "node.kind.bin", package.file, package.line("bin"), 0.7)
     if runs_server and not package.entry_fields():
-        return Shape("service", None, None, "node.kind.start-script", package.file, package.line("scripts", "start"),
-                     0.6)
+        # A process that never listens (a bot, a scheduler, a poller) is a worker, not a service without a port.
+        return Shape("worker", None, None, "node.kind.start-without-listener", package.file,
+                     package.line("scripts", "start"), 0.5)
+    return _library_shape(ctx)
+
+
+def _published_shape(ctx: PackageContext) -> Shape | None:
+    package = ctx.package
+    if package.bin and not package.script("start"):
+        return Shape("cli", None, None, "node.kind.published-bin", package.file, package.line("bin"), 0.7)
     return _library_shape(ctx)
 
 

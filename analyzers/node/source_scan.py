@@ -40,6 +40,8 @@ _STRIP = re.compile(
 _LISTEN = re.compile(r"\.listen\s*\(")
 _HAPI_SERVER = re.compile(r"\b(?:Hapi\.)?(?:server|Server)\s*\(\s*\{")
 _SERVE = re.compile(r"\bserve\s*\(\s*\{")  # @hono/node-server serve({ fetch, port }), Bun.serve({ port })
+_OPTIONS_SERVER = re.compile(r"\bnew\s+(?:WebSocket\.|ws\.)?(?:WebSocket)?Server\s*\(\s*\{|"
+                             r"\bstartStandaloneServer\s*\([^(){};]{0,200}?,\s*\{\s*listen\s*:\s*\{")
 _EXPORT_SERVER = re.compile(r"\bexport\s+default\s*\{")  # Bun/Hono: export default { port, fetch }
 _ENV_DOT = re.compile(r"\bprocess\.env\??\.([A-Za-z_][A-Za-z0-9_]*)")
 _ENV_INDEX = re.compile(r"\bprocess\.env\s*\[\s*['\"`]([A-Za-z_][A-Za-z0-9_]*)['\"`]\s*\]")
@@ -230,7 +232,7 @@ def _bundled(text: str) -> bool:
 
 def _scan_file(source: SourceFile, facts: SourceFacts) -> None:
     code = source.code
-    for pattern in (_LISTEN, _HAPI_SERVER, _SERVE):
+    for pattern in (_LISTEN, _HAPI_SERVER, _SERVE, _OPTIONS_SERVER):
         for match in pattern.finditer(code):
             _listen(source, match, facts)
     for match in _EXPORT_SERVER.finditer(code):
@@ -255,24 +257,26 @@ def _imports(source: SourceFile, library: str) -> bool:
 
 
 def _listen(source: SourceFile, match: re.Match[str], facts: SourceFacts) -> None:
-    opening = match.start() + match.group().rindex("(")
-    arguments = balanced_arguments(source.code, opening)
+    """``x.listen(port[, host])`` / ``x.listen({port, host})``, or a server constructed with ``{port}`` options."""
+    site = Site(source.rel, source.line(match.start()))
+    if match.re is not _LISTEN:  # the match ends at the options object's "{"
+        literal = source.code[match.end() - 1: match.end() + 2000]
+        port = object_value(literal, "port")
+        if port is not None and not _callback(port):
+            host = object_value(literal, "host") or object_value(literal, "hostname")
+            facts.listens.append(Listen(site, port, _literal_string(host), "options"))
+        return
+    arguments = balanced_arguments(source.code, match.end() - 1)
     if arguments is None:
         return
-    site = Site(source.rel, source.line(match.start()))
     first = arguments[0] if arguments else ""
     if first.startswith("{"):
         port, host = object_value(first, "port"), object_value(first, "host") or object_value(first, "hostname")
-    elif match.re is _LISTEN:
-        port = first or None
-        host = arguments[1] if len(arguments) > 1 else None
     else:
-        return
+        port, host = first or None, arguments[1] if len(arguments) > 1 else None
     if port is not None and _callback(port):
         port = None
-    if port is None and match.re is not _LISTEN:
-        return
-    facts.listens.append(Listen(site, port, _literal_string(host), "listen" if match.re is _LISTEN else "options"))
+    facts.listens.append(Listen(site, port, _literal_string(host), "listen"))
 
 
 def _callback(expression: str) -> bool:

@@ -463,6 +463,36 @@ def test_framework_library_and_delegating_root_are_not_services(tmp_path: Path) 
     assert sorted((c.path, c.kind) for c in components) == [("client", "static-site"), ("server", "service")]
 
 
+def test_published_framework_packages_are_libraries(tmp_path: Path) -> None:
+    plugin = only(tree(tmp_path / "plugin", {
+        "package.json": pkg(exports={".": "./dist/index.js"}, peerDependencies={"next": ">=13"},
+                            devDependencies={"next": "14"}, scripts={"build": "tsup"}),
+        "next.config.js": "module.exports = {};\n"})[0])
+    assert plugin.kind == "library"
+    ui_kit = only(tree(tmp_path / "kit", {
+        "package.json": pkg(types="dist/index.d.ts", files=["dist"], devDependencies={"vite": "5"},
+                            scripts={"build": "vite build"}),
+        "vite.config.ts": "export default { build: { lib: { entry: 'src/index.ts' } } };\n"})[0])
+    assert ui_kit.kind == "library"
+
+
+def test_servers_built_from_options_and_processes_that_never_listen(tmp_path: Path) -> None:
+    graph = only(tree(tmp_path / "graph", {
+        "package.json": pkg(scripts={"start": "node index.js"}, dependencies={"@apollo/server": "4"}),
+        "index.js": "const { url } = await startStandaloneServer(server, {\n  listen: { port: 4100 },\n});\n"})[0])
+    assert (graph.framework, [p.port for p in graph.ports]) == ("apollo-server", [4100])
+    sockets = only(tree(tmp_path / "ws", {
+        "package.json": pkg(scripts={"start": "node relay.js"}, dependencies={"ws": "8"}),
+        "relay.js": "const { WebSocketServer } = require('ws');\n"
+                    "const wss = new WebSocketServer({ port: 8090 });\n"})[0])
+    assert (sockets.kind, [p.port for p in sockets.ports]) == ("service", [8090])
+    bot = only(tree(tmp_path / "bot", {
+        "package.json": pkg(scripts={"start": "node bot.js"}, dependencies={"discord.js": "14"}),
+        "bot.js": "const client = new Client({ intents: [] });\nclient.login(process.env.DISCORD_TOKEN);\n"})[0])
+    assert (bot.kind, bot.ports) == ("worker", ()) and env(bot)["DISCORD_TOKEN"] == (None, True)
+    assert bot.run is not None and bot.run.command == ("node", "bot.js")
+
+
 @pytest.mark.parametrize(("files", "framework", "output"), [
     ({"package.json": pkg(dependencies={"react-scripts": "5"}, scripts={"build": "react-scripts build",
                                                                          "start": "react-scripts start"})},
