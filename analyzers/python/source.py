@@ -411,6 +411,7 @@ class _Reader:
             method = string(call.args[0])
             path = string(argument(call, 1, "path")) if method in ("GET", "*") else string(argument(call, 0, "path"))
         if path is not None and path.startswith("/"):
+            owner = owner.removesuffix(".router") if owner else owner  # aiohttp: app.router.add_get(...)
             self.facts.routes.append(Route(path, owner, _methods(call, attr), self.site(call)))
 
     def _tornado_route(self, node: ast.Tuple) -> None:

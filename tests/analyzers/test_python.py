@@ -973,3 +973,69 @@ def test_manifests_without_python_code_are_not_components(tmp_path: Path) -> Non
         "environment/environment.yml": "dependencies:\n  - python=3.12\n",
     })
     assert roots == []
+
+
+FRAMEWORK_CASES = {
+    "starlette": ({"requirements.txt": "starlette\nuvicorn\n",
+                   "app.py": "from starlette.applications import Starlette\nfrom starlette.routing import Route\n"
+                             "async def h(r): pass\napp = Starlette(routes=[Route('/healthz', h)])\n"},
+                  ("uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000"), 8000, "/healthz"),
+    "sanic": ({"requirements.txt": "sanic\n",
+               "server.py": "from sanic import Sanic\napp = Sanic('x')\n@app.get('/ping')\nasync def p(r): pass\n"
+                            "if __name__ == '__main__':\n    app.run(host='0.0.0.0', port=9000)\n"},
+              ("sanic", "server:app", "--host", "0.0.0.0", "--port", "9000"), 9000, "/ping"),
+    "quart": ({"requirements.txt": "quart\n", "app.py": "from quart import Quart\napp = Quart(__name__)\n"},
+              ("hypercorn", "app:app", "--bind", "0.0.0.0:8000"), 8000, None),
+    "dash": ({"requirements.txt": "dash\ngunicorn\n",
+              "app.py": "from dash import Dash, html\napp = Dash(__name__)\nserver = app.server\n"
+                        "if __name__ == '__main__':\n    app.run(debug=True)\n"},
+             ("gunicorn", "--bind", "0.0.0.0:8000", "app:server"), 8000, None),
+    "litestar": ({"requirements.txt": "litestar[standard]\n",
+                  "app.py": "from litestar import Litestar, get\n@get('/health')\nasync def h() -> str: return 'ok'\n"
+                            "app = Litestar([h])\n"},
+                 ("uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000"), 8000, "/health"),
+    "django": ({"requirements.txt": "django\nchannels\ndaphne\nchannels-redis\n",
+                "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'chat.settings')\n",
+                "chat/settings.py": "INSTALLED_APPS = ['daphne', 'channels']\n"
+                                    "ASGI_APPLICATION = 'chat.asgi.application'\n",
+                "chat/asgi.py": "from channels.routing import ProtocolTypeRouter\n"
+                                "application = ProtocolTypeRouter({})\n"},
+               ("daphne", "-b", "0.0.0.0", "-p", "8000", "chat.asgi:application"), 8000, None),
+    "aiohttp": ({"requirements.txt": "aiohttp\n",
+                 "server/__init__.py": "",
+                 "server/app.py": "from aiohttp import web\nasync def health(r): return web.Response(text='ok')\n"
+                                  "def make_app():\n    app = web.Application()\n"
+                                  "    app.router.add_get('/livez', health)\n    return app\n",
+                 "main.py": "import os\nfrom aiohttp import web\nfrom server.app import make_app\n"
+                            "if __name__ == '__main__':\n"
+                            "    web.run_app(make_app(), port=int(os.environ.get('PORT', 8081)))\n"},
+                ("python", "main.py"), 8081, "/livez"),
+}
+
+
+@pytest.mark.parametrize("framework", sorted(FRAMEWORK_CASES))
+def test_framework_start_commands(tmp_path: Path, framework: str) -> None:
+    files, argv, port, health = FRAMEWORK_CASES[framework]
+    _, components, analysis = build(tmp_path, dict(files))
+    app = only(components)
+    assert (app.kind, app.framework) == ("service", framework)
+    assert app.run is not None and app.run.command == argv
+    assert app.ports == (Port(port=port, name="http"),)
+    assert (app.health.path if app.health else None) == health
+    assert "python.server.loopback" not in [d.code for d in analysis.diagnostics]
+
+
+def test_instrumentator_metrics_and_aerich_migrations(tmp_path: Path) -> None:
+    _, components, _ = build(tmp_path, {
+        "pyproject.toml": "[project]\nname = 't'\ndependencies = ['fastapi', 'uvicorn', 'tortoise-orm[asyncpg]',"
+                          " 'aerich', 'prometheus-fastapi-instrumentator']\n[tool.aerich]\n"
+                          "tortoise_orm = 'app.db.TORTOISE'\n",
+        "app/main.py": "from fastapi import FastAPI\nfrom prometheus_fastapi_instrumentator import Instrumentator\n"
+                       "app = FastAPI()\nInstrumentator().instrument(app).expose(app, endpoint='/internal/metrics')\n",
+    })
+    app = only(components)
+    assert app.metrics == Metrics(path="/internal/metrics", port=8000)
+    assert at(best(app, "metrics")) == ("app/main.py", 4)
+    assert app.migrations == (Migration(tool="aerich", command=("aerich", "upgrade")),)
+    assert at(best(app, "migrations")) == ("pyproject.toml", 4)
+    assert app.depends_on == (Dependency(service="postgres"),)
