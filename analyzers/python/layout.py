@@ -208,6 +208,8 @@ class Layout:
             nested = [p for p in roots if p != path and _inside(p, path)]
             if not any(_inside(f, path) and not any(_inside(f, n) for n in nested) for f in self.python_files):
                 continue
+            if _only_requirements(value[0]) and not self._owns_code(path, nested):
+                continue  # requirements.txt for tooling, Python only under scripts/ or docs/
             if nested and not self._owns_code(path, nested) and not _has_entry_manifest(value[0]):
                 continue
             kept[path] = value
@@ -286,6 +288,10 @@ def _secondary(path: str) -> bool:
 
 def _only_manage(files: set[str]) -> bool:
     return {posixpath.basename(f) for f in files} <= {"manage.py", *WEAK_FILES}
+
+
+def _only_requirements(files: set[str]) -> bool:
+    return all(is_requirements_file(f) or posixpath.basename(f) in WEAK_FILES for f in files)
 
 
 def _has_entry_manifest(files: set[str]) -> bool:

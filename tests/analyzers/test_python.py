@@ -1039,3 +1039,12 @@ def test_instrumentator_metrics_and_aerich_migrations(tmp_path: Path) -> None:
     assert app.migrations == (Migration(tool="aerich", command=("aerich", "upgrade")),)
     assert at(best(app, "migrations")) == ("pyproject.toml", 4)
     assert app.depends_on == (Dependency(service="postgres"),)
+
+
+def test_tooling_requirements_in_another_language_repo_are_not_a_component(tmp_path: Path) -> None:
+    roots, _, _ = build(tmp_path, {
+        "package.json": "{\"name\": \"site\"}",
+        "requirements.txt": "pre-commit\nansible\n",
+        "scripts/bump_version.py": "if __name__ == '__main__':\n    print('bump')\n",
+    })
+    assert roots == []
