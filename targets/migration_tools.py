@@ -37,7 +37,6 @@ _SAFE_PATH = re.compile(r"^[A-Za-z0-9_.@+-]+(?:/[A-Za-z0-9_.@+-]+)*$")
 class GoTool:
     """A Go migration CLI and how a generated image gets it."""
 
-    name: str
     binary: str
     image: str | None = None
     image_path: str = ""
@@ -50,10 +49,9 @@ class GoTool:
 
 
 GO_TOOLS: dict[str, GoTool] = {
-    "golang-migrate": GoTool("golang-migrate", "migrate", image=GOLANG_MIGRATE_IMAGE,
-                             image_path="/usr/local/bin/migrate"),
-    "goose": GoTool("goose", "goose", package=GOOSE_PACKAGE),
-    "atlas": GoTool("atlas", "atlas", image=ATLAS_IMAGE, image_path="/atlas", glibc=True),
+    "golang-migrate": GoTool("migrate", image=GOLANG_MIGRATE_IMAGE, image_path="/usr/local/bin/migrate"),
+    "goose": GoTool("goose", package=GOOSE_PACKAGE),
+    "atlas": GoTool("atlas", image=ATLAS_IMAGE, image_path="/atlas", glibc=True),
 }
 _GO_BINARIES = {tool.binary: tool for tool in GO_TOOLS.values()}
 
@@ -76,8 +74,8 @@ def executable(migration: Migration) -> str:
 
 
 def go_tool(migration: Migration) -> GoTool | None:
-    """The Go migration CLI the step calls, if kubify knows how to install it."""
-    return _GO_BINARIES.get(executable(migration))
+    """The Go migration CLI the step starts directly (a distroless image has no shell to run one)."""
+    return _GO_BINARIES.get(posixpath.basename(migration.command[0])) if migration.command else None
 
 
 def go_tools(component: Component) -> list[GoTool]:
@@ -96,7 +94,7 @@ def migrations_dir(migration: Migration) -> str | None:
     Only a plain relative path inside the working directory is returned: it is what a
     generated image copies next to the binary.
     """
-    words = argv(migration)
+    words = migration.command
     for index, word in enumerate(words):
         flag, _, inline = word.partition("=")
         if flag not in _DIR_FLAGS:
@@ -145,6 +143,7 @@ def provision(migration: Migration, family: str | None, *, prebuilt: str | None 
         where = f", and `{folder}/` into /app, its working directory" if folder else ""
         return f"The generated Dockerfile copies `{tool.binary}` (from {tool.origin}) into the image{where}."
     if family == "go":
+        program = posixpath.basename(migration.command[0]) if migration.command else program
         return (f"The generated image holds only the Go binary (distroless, no shell): `{program}` is not in it. "
                 "Set the migration command in kubify.yaml to a subcommand of the app, or build the image yourself.")
     if family == "node" and node_cli(migration):

@@ -306,7 +306,7 @@ def test_a_go_component_without_migrations_gets_no_migration_tool() -> None:
     (("migrate", "-path=./migrations/", "up"), "migrations"),
     (("migrate", "-source", "file://sql", "up"), "sql"),
     (("atlas", "migrate", "apply", "--dir=file://migrations"), "migrations"),
-    (("sh", "-c", "goose -dir schema postgres \"$DSN\" up"), "schema"),
+    (("sh", "-c", "goose -dir schema up"), None),
     (("migrate", "-path", "/abs/migrations", "up"), None),
     (("migrate", "-path", "../shared/migrations", "up"), None),
     (("migrate", "-path"), None),
@@ -346,7 +346,8 @@ def test_corepack_package_manager_runs_offline_in_the_runtime() -> None:
     for stage in (parsed[:runtime], parsed[runtime:]):
         env = [a for k, a in stage if k == "ENV"]
         assert any("COREPACK_HOME=/opt/corepack" in a for a in env)
-        assert [a for k, a in stage if k == "RUN" and "corepack" in a] == ["corepack enable"], \
+        enables = [a for k, a in stage if k == "RUN" and "corepack enable" in a]
+        assert len(enables) == 1 and enables[0].endswith("corepack enable"), \
             "once per stage: the analyzer's own 'corepack enable' is not run again"
     assert ("COPY", "--from=builder /opt/corepack /opt/corepack") in parsed[runtime:]
     assert index_of(parsed, "ENV", "COREPACK_HOME") < index_of(parsed, "RUN", "pnpm install")
