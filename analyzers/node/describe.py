@@ -143,10 +143,8 @@ def _cli_run(ctx: PackageContext, draft: Draft) -> None:
 def _build(ctx: PackageContext, shape: Shape, draft: Draft) -> None:
     package, manager = ctx.package, ctx.manager
     steps = list(_prisma_generate(ctx)) + _build_steps(ctx)
-    output = None
-    if shape.static is not None:
-        output = relative_to(join(ctx.root, shape.static.output_dir), ctx.context)
-    build = Build(context=ctx.context, generated=True, base_image=f"node:{ctx.version.major}-slim",
+    output = shape.static.output_dir if shape.static is not None else None
+    build = Build(context=ctx.context, generated=True, base_image=manager.base_image(ctx.version.major),
                   install=manager.install(ctx.version.major), build=tuple(steps), output_dir=output)
     line = package.line("scripts", "build") if package.script("build") else 1
     rule = "node.build.generated-with-build-script" if package.script("build") else "node.build.generated"
@@ -155,10 +153,17 @@ def _build(ctx: PackageContext, shape: Shape, draft: Draft) -> None:
 
 
 def _build_steps(ctx: PackageContext) -> list[str]:
+    """Build commands, run in the component's directory (the generated Dockerfile's WORKDIR).
+
+    A workspace member's own build needs its workspace libraries built first: the task
+    runner (turbo, nx) does that itself, otherwise each library with a build script is
+    built, dependencies before dependents.
+    """
     package, manager, workspace = ctx.package, ctx.manager, ctx.workspace
-    if workspace is None:
-        return [" ".join(manager.run("build"))] if package.script("build") else []
-    if workspace.runner in ("turbo", "nx") and package.name and package.script("build"):
+    own = [shlex.join(manager.run("build"))] if package.script("build") else []
+    if workspace is None or not own:
+        return own
+    if workspace.runner in ("turbo", "nx") and package.name:
         argv = (manager.exec("turbo", "run", "build", f"--filter={package.name}") if workspace.runner == "turbo"
                 else manager.exec("nx", "run", f"{package.name}:build"))
         return [shlex.join(argv)]
@@ -166,10 +171,8 @@ def _build_steps(ctx: PackageContext) -> list[str]:
     for member in ctx.index.internal_dependencies(ctx.root):
         dependency = ctx.index.package(member)
         if dependency is not None and dependency.script("build"):
-            steps.append(manager.run_in("build", member, dependency.name, ctx.context))
-    if package.script("build"):
-        steps.append(manager.run_in("build", ctx.root, package.name, ctx.context))
-    return steps
+            steps.append(manager.run_in("build", member, dependency.name, ctx.root))
+    return steps + own
 
 
 def _prisma_generate(ctx: PackageContext) -> tuple[str, ...]:
@@ -179,9 +182,7 @@ def _prisma_generate(ctx: PackageContext) -> tuple[str, ...]:
         return ()
     if any("prisma generate" in s for s in package.scripts.values()):
         return ()
-    argv = ctx.manager.exec("prisma", "generate")
-    prefix = "" if ctx.context == ctx.root else f"cd {shlex.quote(relative_to(ctx.root, ctx.context))} && "
-    return (prefix + shlex.join(argv),)
+    return (shlex.join(ctx.manager.exec("prisma", "generate")),)
 
 
 def _static_site(shape: Shape, draft: Draft) -> None:
@@ -224,6 +225,8 @@ def _set_run(ctx: PackageContext, draft: Draft, command: Command) -> None:
     argv = command.argv
     if ctx.manager.pnp and argv[:1] == ("node",):
         argv = ("yarn", *argv)  # Plug'n'Play resolves packages only through yarn's loader
+    elif ctx.manager.name == "bun" and argv[:1] == ("node",) and not argv[1].startswith("-"):
+        argv = ("bun", *argv[1:])  # the image is Bun's, which runs Node scripts
     draft.set("run", Run(command=argv, workdir=workdir, shell=command.shell), command.rule, command.file,
               command.line, command.confidence, shown=" ".join(argv))
 

@@ -9,6 +9,7 @@ which is read from the config (``outDir``, ``outputPath``, ``distDir``) when it 
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -173,7 +174,8 @@ def static_output(inventory: Inventory, package: PackageJson, framework: Framewo
 
 def _found(framework: Framework, output: str, rule: str, file: str | None = None,
            line: int | None = None) -> StaticOutput:
-    return StaticOutput(framework.name, output.strip("/") or ".", rule, file or framework.file, line or framework.line)
+    normal = posixpath.normpath(output.strip() or ".").strip("/") or "."
+    return StaticOutput(framework.name, normal, rule, file or framework.file, line or framework.line)
 
 
 def _search(text: str, pattern: str) -> tuple[str, int] | None:

@@ -10,6 +10,7 @@ only chosen when the lockfile can be read — a truncated ``package-lock.json`` 
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from dataclasses import dataclass
@@ -47,17 +48,21 @@ class PackageManager:
     #: Yarn Plug'n'Play: no node_modules, so plain ``node`` cannot resolve packages (``yarn node`` can).
     pnp: bool = False
 
+    def base_image(self, node_major: int) -> str:
+        """Bun projects build and run on Bun's image; everything else on Node's."""
+        if self.name == "bun":
+            return f"oven/bun:{self.version or '1'}"
+        return f"node:{node_major}-slim"
+
     @property
     def label(self) -> str:
         return f"{self.name}@{self.version}" if self.version else self.name
 
     def install(self, node_major: int) -> tuple[str, ...]:
-        """Install commands, run at the build context root (the workspace root in monorepos)."""
+        """Install commands, run in the component's directory (a workspace install covers every member)."""
         frozen = self.lockfile is not None and self.lock_readable
         setup: list[str] = []
-        if self.name == "bun":
-            setup.append(f"npm install -g bun@{self.version}" if self.version else "npm install -g bun")
-        elif self.corepack or self.name == "pnpm" or self.berry:
+        if self.name != "bun" and (self.corepack or self.name == "pnpm" or self.berry):
             if node_major >= 25:  # Node 25 stopped bundling Corepack.
                 setup.append("npm install -g corepack")
             setup.append("corepack enable")
@@ -78,14 +83,14 @@ class PackageManager:
         prefix = {"npm": ("npx",), "pnpm": ("pnpm", "exec"), "yarn": ("yarn",), "bun": ("bunx",)}[self.name]
         return (*prefix, *argv)
 
-    def run_in(self, script: str, member: str, package_name: str | None, context: str) -> str:
-        """A shell line that runs ``script`` of the member at ``member``, from the workspace root."""
-        local = member if context == "." else member[len(context) + 1:]
+    def run_in(self, script: str, member: str, package_name: str | None, cwd: str) -> str:
+        """A shell line, run in directory ``cwd``, that runs ``script`` of the workspace member at ``member``."""
         if package_name is None:
-            return f"cd {shlex.quote(local)} && {self.name} run {shlex.quote(script)}"
+            path = posixpath.relpath(member, cwd)
+            return f"cd {shlex.quote(path)} && {self.name} run {shlex.quote(script)}"
         name, quoted = shlex.quote(package_name), shlex.quote(script)
         return {
-            "npm": f"npm run {quoted} --workspace={shlex.quote(local)}",
+            "npm": f"npm run {quoted} --workspace={name}",
             "pnpm": f"pnpm --filter {name} run {quoted}",
             "yarn": f"yarn workspace {name} run {quoted}",
             "bun": f"bun run --filter {name} {quoted}",

@@ -180,7 +180,8 @@ def test_npm_workspaces_monorepo() -> None:
     assert web.framework == "next" and api.framework == "express"
     assert web.build is not None and web.build.context == "."  # the lockfile is at the workspace root
     assert web.build.install == ("npm ci",)
-    assert web.build.build == ("npm run build --workspace=packages/ui", "npm run build --workspace=apps/web")
+    # run in apps/web (the generated Dockerfile's WORKDIR): the ui library first, by workspace name
+    assert web.build.build == ("npm run build --workspace=@acme/ui", "npm run build")
     assert web.run is not None and web.run.workdir == "/app/apps/web"
     assert [p.port for p in web.ports] == [3001]
     assert evidence(web, "ports").line == line_of(root / "apps/web/package.json", '"start"')
@@ -216,8 +217,8 @@ def test_broken_lockfile_and_manifest_are_diagnostics() -> None:
 # --- package managers and versions -------------------------------------------------------------
 
 @pytest.mark.parametrize(("files", "manager", "install"), [
-    ({"bun.lockb": ""}, "bun", ("npm install -g bun", "bun install --frozen-lockfile")),
-    ({"bun.lock": "{}"}, "bun", ("npm install -g bun", "bun install --frozen-lockfile")),
+    ({"bun.lockb": ""}, "bun", ("bun install --frozen-lockfile",)),
+    ({"bun.lock": "{}"}, "bun", ("bun install --frozen-lockfile",)),
     ({"yarn.lock": "__metadata:\n  version: 8\n"}, "yarn", ("corepack enable", "yarn install --immutable")),
     ({"yarn.lock": "# yarn lockfile v1\n"}, "yarn", ("yarn install --frozen-lockfile",)),
     ({"npm-shrinkwrap.json": '{"lockfileVersion": 3}'}, "npm", ("npm ci",)),
@@ -390,6 +391,7 @@ def test_bun_export_default_server_and_next_base_path(tmp_path: Path) -> None:
         "src/index.ts": "const app = new Hono();\nexport default {\n  port: 8788,\n  fetch: app.fetch,\n};\n",
     })[0])
     assert bun.package_manager == "bun" and [p.port for p in bun.ports] == [8788]
+    assert bun.build is not None and bun.build.base_image == "oven/bun:1"
     assert bun.run is not None and bun.run.command == ("bun", "src/index.ts")
     web = only(tree(tmp_path / "next", {
         "package.json": pkg(dependencies={"next": "14"}, scripts={"build": "next build", "start": "next start"}),
@@ -597,7 +599,7 @@ def test_pnpm_workspace_with_turbo(tmp_path: Path) -> None:
     admin = only(components, "admin")
     assert admin.kind == "static-site" and admin.build is not None
     assert admin.build.build == ("pnpm exec turbo run build --filter=admin",)
-    assert admin.build.output_dir == "apps/admin/dist" and admin.build.context == "."
+    assert admin.build.output_dir == "dist" and admin.build.context == "."  # output relative to apps/admin
     assert admin.build.install == ("corepack enable", "pnpm install --frozen-lockfile")
     assert only(components, "mono-db").kind == "library"
     assert only(components, "legacy").kind == "library"  # not a member (negated) but has main
