@@ -56,7 +56,7 @@ class NodeIndex:
     def manifests(self) -> list[str]:
         """Directories holding a package.json that may be a component (test data excluded)."""
         dirs = [parent(rel) for rel in self.inventory.named("package.json")]
-        return sorted(d for d in dirs if not _in_dirs(d, TEST_DIRS) and not _e2e(d))
+        return sorted(d for d in dirs if not _in_dirs(d, TEST_DIRS) and not _e2e(d) and not _hidden(d))
 
     def package(self, directory: str) -> PackageJson | None:
         """The parsed package.json of ``directory`` (None when absent or broken; the reason is noted)."""
@@ -254,6 +254,11 @@ def _pattern(glob: str) -> re.Pattern[str]:
 
 def _in_dirs(directory: str, names: frozenset[str]) -> bool:
     return directory != "." and any(part.lower() in names for part in directory.split("/"))
+
+
+def _hidden(directory: str) -> bool:
+    """``.github/actions/x``, ``.devcontainer``: tooling, never an app."""
+    return any(part.startswith(".") for part in directory.split("/") if part != ".")
 
 
 def _e2e(directory: str) -> bool:

@@ -594,6 +594,8 @@ def test_pnpm_workspace_with_turbo(tmp_path: Path) -> None:
                                                 "dependencies": {"pg": "8"}}),
         "packages/legacy/package.json": json.dumps({"name": "legacy", "main": "index.js"}),
         "examples/demo/package.json": json.dumps({"name": "demo", "scripts": {"start": "node x.js"}}),
+        ".github/actions/label/package.json": json.dumps({"name": "label", "main": "dist/index.js"}),
+        "test/fixtures/app/package.json": json.dumps({"name": "fx", "scripts": {"start": "node x.js"}}),
     })
     assert sorted(c.path for c in components) == ["apps/admin", "packages/db", "packages/legacy"]
     admin = only(components, "admin")
