@@ -15,7 +15,16 @@ from collections.abc import Sequence
 
 from kubify import sbom
 from kubify.diagnostics import Diagnostic
-from kubify.ir import Application, BackingKind, BackingService, Component, Dependency, Evidence, Platform
+from kubify.ir import (
+    RUNNABLE_KINDS,
+    Application,
+    BackingKind,
+    BackingService,
+    Component,
+    Dependency,
+    Evidence,
+    Platform,
+)
 from kubify.scan import Inventory
 
 #: Packages (by SBOM ecosystem and name) that mean a backing service.
@@ -80,6 +89,8 @@ def _backing_services(app: Application) -> tuple[BackingService, ...]:
     services = {s.name: s for s in app.services}
     by_kind = {s.kind: s for s in sorted(app.services, key=lambda s: s.name)}
     for component in app.components:
+        if component.kind not in RUNNABLE_KINDS:
+            continue  # a library's database driver is its users' concern
         for dependency in component.depends_on:
             kind = dependency.service
             if kind is None or kind in by_kind:

