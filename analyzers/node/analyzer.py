@@ -17,6 +17,7 @@ from typing import ClassVar
 from kubify.analyzers.base import Analysis, Detection
 from kubify.analyzers.node.commands import split
 from kubify.analyzers.node.describe import ANALYZER, describe
+from kubify.analyzers.node.nx import describe_nx, nx_projects
 from kubify.analyzers.node.package_manager import detect_manager
 from kubify.analyzers.node.workspaces import NodeIndex, index_for
 
@@ -41,11 +42,17 @@ class NodeAnalyzer:
             evidence = Evidence(field="language", value="node", rule="node.detect.package-json", file=rel, line=1,
                                 confidence=0.9)
             detections.append(Detection(self.name, directory, 0.9, (evidence,), (("manifest", rel),)))
-        return detections
+        for project in nx_projects(index):
+            evidence = Evidence(field="language", value="node", rule="node.detect.nx-project", file=project.file,
+                                line=1, confidence=0.8)
+            detections.append(Detection(self.name, project.root, 0.8, (evidence,), (("nx-project", project.file),)))
+        return sorted(detections, key=lambda d: d.root)
 
     def analyze(self, inventory: Inventory, detection: Detection) -> Analysis:
         index = index_for(inventory)
         root = detection.root
+        if detection.hint("nx-project"):
+            return self._analyze_nx(index, root)
         package = index.package(root)
         notes: list[Diagnostic] = []
         components: list[Component] = []
@@ -54,12 +61,23 @@ class NodeAnalyzer:
             root_package = index.package(workspace.root) if workspace else None
             manager, manager_notes = detect_manager(inventory, package, workspace, root_package)
             notes += manager_notes
-            components, described = describe(inventory, index, package, manager, inventory.name)
-            notes += described
-            components = _apply_procfile(inventory, root, components, notes)
+            # An integrated Nx root's dependencies serve its projects; it is not an app itself.
+            if not any(p.workspace == root for p in nx_projects(index)):
+                components, described = describe(inventory, index, package, manager, inventory.name)
+                notes += described
+                components = _apply_procfile(inventory, root, components, notes)
         notes += index.diagnostics
         owned = [d for d in dict.fromkeys(notes) if _owner(index, d) == root]
         return Analysis(components=components, diagnostics=owned)
+
+    def _analyze_nx(self, index: NodeIndex, root: str) -> Analysis:
+        project = next((p for p in nx_projects(index) if p.root == root), None)
+        workspace_package = index.package(project.workspace) if project else None
+        if project is None or workspace_package is None:
+            return Analysis()
+        manager, _notes = detect_manager(index.inventory, workspace_package, None, None)  # reported by the root
+        components, notes = describe_nx(index, project, manager, workspace_package)
+        return Analysis(components=components, diagnostics=notes)
 
 
 def _owner(index: NodeIndex, diagnostic: Diagnostic) -> str:

@@ -114,11 +114,11 @@ def _common(ctx: PackageContext, shape: Shape) -> Draft:
     _build(ctx, shape, draft)
     if shape.kind == "static-site":
         _static_site(shape, draft)
-        _env(ctx, draft, None)
+        env_fields(ctx, draft, None)
         return draft
     port = _service_fields(ctx, shape, draft) if shape.kind == "service" else None
     _start(ctx, shape, draft, port)
-    _env(ctx, draft, port)
+    env_fields(ctx, draft, port)
     _services_and_migrations(ctx, draft)
     return draft
 
@@ -312,7 +312,8 @@ def _metrics(ctx: PackageContext, draft: Draft, port: int) -> None:
         return
 
 
-def _env(ctx: PackageContext, draft: Draft, port: int | None) -> None:
+def env_fields(ctx: PackageContext, draft: Draft, port: int | None) -> None:
+    """Env vars the code reads (build-time ones marked) and those ``.env.example`` declares."""
     for read in ctx.facts.env:
         name = read.name
         if name in RUNTIME_ENV or name.startswith(("npm_", "NPM_CONFIG_")):

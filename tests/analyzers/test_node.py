@@ -607,6 +607,33 @@ def test_pnpm_workspace_with_turbo(tmp_path: Path) -> None:
     assert only(components, "legacy").kind == "library"  # not a member (negated) but has main
 
 
+def test_nx_integrated_workspace(tmp_path: Path) -> None:
+    components, _ = tree(tmp_path, {
+        "nx.json": '{"targetDefaults": {}}',
+        "package.json": pkg(name="@org/source", private=True, dependencies={"@nestjs/core": "10", "pg": "8",
+                                                                            "react": "18"},
+                            devDependencies={"nx": "19", "@nx/webpack": "19", "vite": "5"}),
+        "package-lock.json": '{"lockfileVersion": 3}',
+        "apps/api/project.json": json.dumps({"name": "api", "projectType": "application", "targets": {"build": {
+            "executor": "@nx/webpack:webpack", "options": {"target": "node", "outputPath": "dist/apps/api",
+                                                          "main": "apps/api/src/main.ts"}}}}, indent=2),
+        "apps/api/src/main.ts": ("import { NestFactory } from '@nestjs/core';\nimport { Pool } from 'pg';\n"
+                                 "const port = process.env.PORT || 3333;\nawait app.listen(port);\n"),
+        "apps/shop/project.json": json.dumps({"name": "shop", "projectType": "application"}),
+        "apps/shop/vite.config.ts": "export default defineConfig({ build: { outDir: '../../dist/apps/shop' } });\n",
+        "apps/shop/src/main.tsx": "createRoot(document.getElementById('root')!).render(<App />);\n",
+        "libs/data/project.json": json.dumps({"name": "data", "projectType": "library"}),
+    })
+    assert sorted((c.path, c.kind) for c in components) == [
+        ("apps/api", "service"), ("apps/shop", "static-site"), ("libs/data", "library")]
+    api, shop = only(components, "api"), only(components, "shop")
+    assert api.framework == "nestjs" and [p.port for p in api.ports] == [3333] and env(api)["PORT"] == ("3333", False)
+    assert api.run is not None and api.run.command == ("node", "../../dist/apps/api/main.js")
+    assert api.build is not None and api.build.build == ("npx nx build api",) and api.build.context == "."
+    assert [d.service for d in api.depends_on] == ["postgres"]
+    assert shop.build is not None and shop.build.output_dir == "../../dist/apps/shop"
+
+
 def test_key_lines_follow_nesting() -> None:
     text = '{\n  "name": "x",\n  "scripts": {\n    "start": "node a.js"\n  },\n  "workspaces": [\n    "a",\n' \
            '    "b"\n  ]\n}\n'
