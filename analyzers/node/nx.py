@@ -27,7 +27,7 @@ from kubify.analyzers.node.ports import PortResolver
 from kubify.analyzers.node.routes import code_health
 from kubify.analyzers.node.services import DRIVERS
 from kubify.analyzers.node.source_scan import scan_sources, source_files
-from kubify.analyzers.node.workspaces import NodeIndex
+from kubify.analyzers.node.workspaces import NodeIndex, tooling_dir
 
 from kubify.diagnostics import Diagnostic, FileProblem
 from kubify.ir import Build, Component, Health, Port, Run
@@ -87,7 +87,7 @@ def _find(index: NodeIndex) -> list[NxProject]:
     for workspace in workspaces:
         for rel in inventory.named("project.json", under=workspace):
             root = parent(rel)
-            if root in packaged or root == workspace or not index.candidate(root):
+            if root in packaged or root == workspace or tooling_dir(root) or not index.candidate(root):
                 continue
             try:
                 data = inventory.json(rel)
@@ -134,6 +134,9 @@ def describe_nx(index: NodeIndex, project: NxProject, manager: PackageManager,
     draft.set("build", build, "node.nx.build", configuration or project.file, 1 if configuration else build_line, 0.6,
               shown="; ".join([*build.install, *build.build]))
     if flavor == "static":
+        spa = _spa_framework(executor, configuration, root_package)
+        if spa:
+            draft.set("framework", spa, f"node.nx.framework.{spa}", project.file, build_line, 0.7)
         return [_static(draft, name, project, configuration or project.file, build_line)], ctx.notes
     _service(ctx, draft, project, flavor, output, root_package)
     return [draft.component(name, project.root, "node")], ctx.notes
@@ -154,6 +157,15 @@ def _flavor(index: NodeIndex, project: NxProject, executor: str,
     if re.search(r"angular|vite|webpack|rspack", executor) or config:
         return "static", config
     return None, None
+
+
+def _spa_framework(executor: str, config: str | None, root_package: PackageJson) -> str | None:
+    """The front-end framework of a static Nx app (it decides the SPA fallback of the web server)."""
+    if "angular" in executor:
+        return "angular"
+    if "vite" in executor or (config and config.rsplit("/", 1)[-1] in VITE_CONFIGS):
+        return "vite"
+    return next((f for f in ("react", "vue", "svelte", "preact") if root_package.has_dependency(f)), None)
 
 
 def _read(index: NodeIndex, rel: str) -> str:

@@ -56,7 +56,7 @@ class NodeIndex:
     def manifests(self) -> list[str]:
         """Directories holding a package.json that may be a component (test data excluded)."""
         dirs = [parent(rel) for rel in self.inventory.named("package.json")]
-        return sorted(d for d in dirs if not _in_dirs(d, TEST_DIRS) and not _e2e(d) and not _hidden(d))
+        return sorted(d for d in dirs if not tooling_dir(d))
 
     def package(self, directory: str) -> PackageJson | None:
         """The parsed package.json of ``directory`` (None when absent or broken; the reason is noted)."""
@@ -256,11 +256,19 @@ def _in_dirs(directory: str, names: frozenset[str]) -> bool:
     return directory != "." and any(part.lower() in names for part in directory.split("/"))
 
 
+def tooling_dir(directory: str) -> bool:
+    """Test data, end-to-end suites and hidden tool directories: never a component."""
+    return _in_dirs(directory, TEST_DIRS) or _e2e(directory) or _hidden(directory)
+
+
 def _hidden(directory: str) -> bool:
     """``.github/actions/x``, ``.devcontainer``: tooling, never an app."""
     return any(part.startswith(".") for part in directory.split("/") if part != ".")
 
 
 def _e2e(directory: str) -> bool:
-    base = directory.rsplit("/", 1)[-1].lower()
-    return base.endswith(("-e2e", "_e2e", ".e2e"))
+    """``web-e2e``, ``e2e-tests``, ``integration-tests``: test suites shaped like packages."""
+    return any(_TEST_SUITE.search(part.lower()) for part in directory.split("/"))
+
+
+_TEST_SUITE = re.compile(r"(?:^|[-_.])(?:e2e|tests?|specs?)(?:$|[-_.])")
