@@ -596,6 +596,7 @@ def test_pnpm_workspace_with_turbo(tmp_path: Path) -> None:
         "examples/demo/package.json": json.dumps({"name": "demo", "scripts": {"start": "node x.js"}}),
         ".github/actions/label/package.json": json.dumps({"name": "label", "main": "dist/index.js"}),
         "test/fixtures/app/package.json": json.dumps({"name": "fx", "scripts": {"start": "node x.js"}}),
+        "apps/admin-e2e/package.json": json.dumps({"name": "admin-e2e", "scripts": {"start": "playwright test"}}),
     })
     assert sorted(c.path for c in components) == ["apps/admin", "packages/db", "packages/legacy"]
     admin = only(components, "admin")
@@ -631,7 +632,7 @@ def test_nx_integrated_workspace(tmp_path: Path) -> None:
     assert api.run is not None and api.run.command == ("node", "../../dist/apps/api/main.js")
     assert api.build is not None and api.build.build == ("npx nx build api",) and api.build.context == "."
     assert [d.service for d in api.depends_on] == ["postgres"]
-    assert shop.build is not None and shop.build.output_dir == "../../dist/apps/shop"
+    assert shop.build is not None and shop.build.output_dir == "../../dist/apps/shop" and shop.framework == "vite"
 
 
 def test_key_lines_follow_nesting() -> None:
