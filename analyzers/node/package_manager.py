@@ -26,7 +26,6 @@ LOCKFILES: tuple[tuple[str, str], ...] = (
     ("pnpm-lock.yaml", "pnpm"), ("bun.lockb", "bun"), ("bun.lock", "bun"), ("yarn.lock", "yarn"),
     ("package-lock.json", "npm"), ("npm-shrinkwrap.json", "npm"),
 )
-MANAGERS = ("npm", "pnpm", "yarn", "bun")
 _PACKAGE_MANAGER_FIELD = re.compile(r"^\s*(npm|pnpm|yarn|bun)(?:@v?([0-9][^+\s]*))?")
 _MAJOR = re.compile(r"(\d+)")
 

@@ -108,10 +108,11 @@ class Site:
 
 @dataclass(frozen=True)
 class Listen:
+    """A place the code starts listening: the port expression as written and a literal host, if any."""
+
     site: Site
     port_expr: str | None
     host: str | None
-    call: str
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,7 @@ def _scan_file(source: SourceFile, facts: SourceFacts) -> None:
         literal = code[match.end() - 1: match.end() + 2000]
         port = object_value(literal, "port")
         if port is not None and object_value(literal, "fetch") is not None:
-            facts.listens.append(Listen(Site(source.rel, source.line(match.start())), port, None, "options"))
+            facts.listens.append(Listen(Site(source.rel, source.line(match.start())), port, None))
     _env_reads(source, facts)
     _routes(source, facts)
     for library, pattern, what in _CONSUMERS:
@@ -264,7 +265,7 @@ def _listen(source: SourceFile, match: re.Match[str], facts: SourceFacts) -> Non
         port = object_value(literal, "port")
         if port is not None and not _callback(port):
             host = object_value(literal, "host") or object_value(literal, "hostname")
-            facts.listens.append(Listen(site, port, _literal_string(host), "options"))
+            facts.listens.append(Listen(site, port, _literal_string(host)))
         return
     arguments = balanced_arguments(source.code, match.end() - 1)
     if arguments is None:
@@ -276,7 +277,7 @@ def _listen(source: SourceFile, match: re.Match[str], facts: SourceFacts) -> Non
         port, host = first or None, arguments[1] if len(arguments) > 1 else None
     if port is not None and _callback(port):
         port = None
-    facts.listens.append(Listen(site, port, _literal_string(host), "listen"))
+    facts.listens.append(Listen(site, port, _literal_string(host)))
 
 
 def _callback(expression: str) -> bool:

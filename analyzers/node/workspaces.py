@@ -39,7 +39,6 @@ class Workspace:
     tool: str
     members: tuple[str, ...]
     runner: str | None = None
-    runner_file: str | None = None
 
 
 @dataclass
@@ -151,10 +150,8 @@ class NodeIndex:
         if patterns is None:
             return None
         members = _expand(directory, patterns, self.manifests)
-        runner = next(((name, join(directory, f)) for f, name in TASK_RUNNERS
-                       if self.inventory.has(join(directory, f))), None)
-        return Workspace(directory, file, line, tool, members, runner[0] if runner else None,
-                         runner[1] if runner else None)
+        runner = next((name for f, name in TASK_RUNNERS if self.inventory.has(join(directory, f))), None)
+        return Workspace(directory, file, line, tool, members, runner)
 
     def _declared(self, directory: str, package: PackageJson | None) -> tuple[list[str] | None, str, int, str]:
         pnpm = join(directory, "pnpm-workspace.yaml")
