@@ -93,6 +93,27 @@ def generate_monorepo(root: Path, services: int, padding_files: int) -> Path:
     return root
 
 
+def generate_application(root: Path, modules: int) -> Path:
+    """One FastAPI service of ``modules`` Python modules (a typical single-application repository)."""
+    package = root / "app"
+    package.mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "shop"\nrequires-python = ">=3.12"\n'
+                                         'dependencies = ["fastapi", "uvicorn", "sqlalchemy", "psycopg", "redis"]\n')
+    (root / "Dockerfile").write_text('FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install .\n'
+                                     'EXPOSE 8000\nCMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]\n')
+    (package / "__init__.py").write_text("")
+    (package / "main.py").write_text("import os\nfrom fastapi import FastAPI\napp = FastAPI()\n"
+                                     "@app.get('/healthz')\ndef health():\n    return {}\n"
+                                     "DB = os.environ['DATABASE_URL']\n")
+    for index in range(modules):
+        module = package / f"area{index // 40}" / f"m{index}.py"
+        module.parent.mkdir(exist_ok=True)
+        (module.parent / "__init__.py").write_text("")
+        module.write_text(f"import os\n\nLIMIT = int(os.getenv('LIMIT_{index}', '{index}'))\n\n\n"
+                          f"def handler_{index}(x: int) -> int:\n    return x + LIMIT\n")
+    return root
+
+
 def count_files(root: Path) -> int:
     return sum(len(files) for _top, _dirs, files in os.walk(root))
 
@@ -113,16 +134,20 @@ def main() -> None:
     parser.add_argument("--only", default=None, help="only repositories whose name contains this")
     args = parser.parse_args()
 
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # measure as installed: with compiled bytecode
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "kubify"), str(ROOT / "analyzers"),
+                    str(ROOT / "targets")], check=True, stdout=subprocess.DEVNULL)
     help_s, help_kb = median_of([*KUBIFY, "--help"], max(args.runs, 7))
     print(f"kubify --help: {help_s * 1000:.0f} ms median, {help_kb / 1024:.0f} MiB peak RSS")
     header = ("repository", "files", "build ms", "build MiB", "explain ms", "explain MiB", "walk+read ms",
               "build/walk")
     rows = [header]
     with tempfile.TemporaryDirectory() as scratch:
+        application = generate_application(Path(scratch) / "app-400", modules=380)
         small = generate_monorepo(Path(scratch) / "monorepo-400", services=24, padding_files=40)
         large = generate_monorepo(Path(scratch) / "monorepo-10k", services=300, padding_files=5200)
         repositories = [str(p) for p in sorted((ROOT / "tests" / "fixtures").iterdir()) if p.is_dir()]
-        repositories += [str(ROOT / "examples" / "shop"), str(small), str(large)]
+        repositories += [str(ROOT / "examples" / "shop"), str(application), str(small), str(large)]
         for repository in repositories:
             if args.only and args.only not in repository:
                 continue

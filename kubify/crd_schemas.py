@@ -11,6 +11,7 @@ CEL ``x-kubernetes-validations``, ``x-kubernetes-list-type: map`` key uniqueness
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -26,6 +27,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import YAMLError
 
+from kubify import cache
 from kubify.k8s_objects import as_dict, as_list
 
 CRD_PATH_ENV = "KUBIFY_CRD_PATH"
@@ -74,12 +76,21 @@ _CrdConstructor.add_constructor("tag:yaml.org,2002:value", SafeConstructor.const
 
 @lru_cache(maxsize=8)
 def _crd_index(dirs: tuple[Path, ...]) -> dict[tuple[str, str], tuple[Path, ...]]:
-    """(group, kind) → CRD files, from each file's head only: full parses take seconds."""
+    """(group, kind) → CRD files, from each file's head only: full parses take seconds.
+
+    Cached on disk under a key made of every file's path, size and modification time.
+    """
+    files = [path for directory in dirs for path in _crd_files(directory)]
+    signature = hashlib.sha256("\n".join(f"{p}|{s.st_size}|{s.st_mtime_ns}" for p in files
+                                         for s in [p.stat()]).encode()).hexdigest()
+    cached = cache.cache_dir("crds") / f"index-{signature}.json"
+    entries = cache.read_json(cached)
+    if not isinstance(entries, list):
+        entries = [[group, kind, str(path)] for path in files for group, kind in _crd_headers(path)]
+        cache.write_json(cached, entries)
     index: dict[tuple[str, str], list[Path]] = {}
-    for directory in dirs:
-        for path in _crd_files(directory):
-            for key in _crd_headers(path):
-                index.setdefault(key, []).append(path)
+    for group, kind, path in entries:
+        index.setdefault((group, kind), []).append(Path(path))
     return {key: tuple(paths) for key, paths in index.items()}
 
 
@@ -124,13 +135,55 @@ def _crd_key(document: Any) -> tuple[str, str] | None:
 
 @lru_cache(maxsize=64)
 def _crd_documents(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
-    """Every CRD in a file, fully parsed, by (group, kind)."""
+    """Every CRD in a file, fully parsed, by (group, kind).
+
+    A large CRD takes about a second to parse in pure Python, so the parsed documents are
+    cached as JSON keyed by the file's content hash.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-        documents = [json.loads(text)] if path.suffix == ".json" else list(_crd_yaml().load_all(StringIO(text)))
-    except (OSError, UnicodeDecodeError, ValueError, YAMLError, RecursionError):
+        data = path.read_bytes()
+    except OSError:
         return {}
+    cached = cache.cache_dir("crds") / f"{hashlib.sha256(data).hexdigest()}.json"
+    documents = cache.read_json(cached)
+    if not isinstance(documents, list):
+        documents = _parse_crd_file(data, path.suffix)
+        if documents:
+            cache.write_json(cached, documents)
     return {key: doc for doc in documents if (key := _crd_key(doc))}
+
+
+def _parse_crd_file(data: bytes, suffix: str) -> list[Any]:
+    try:
+        text = data.decode("utf-8")
+        if suffix == ".json":
+            return [json.loads(text)]
+        return _fast_yaml_documents(text) or list(_crd_yaml().load_all(StringIO(text)))
+    except (UnicodeDecodeError, ValueError, YAMLError, RecursionError):
+        return []
+
+
+def _fast_yaml_documents(text: str) -> list[Any] | None:
+    """libyaml's C parser, when PyYAML has it: CRDs are vetted upstream files, not repository input."""
+    try:
+        import yaml
+    except ImportError:
+        return None
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        return None
+    try:
+        return list(yaml.load_all(text, Loader=_with_value_tag(loader)))
+    except yaml.YAMLError:
+        return None
+
+
+@lru_cache(maxsize=1)
+def _with_value_tag(loader: type[Any]) -> type[Any]:
+    """The loader, reading a bare ``=`` (Prometheus CRD enums) as a string."""
+    subclass = type("CrdLoader", (loader,), {})
+    subclass.add_constructor("tag:yaml.org,2002:value", loader.construct_yaml_str)
+    return subclass
 
 
 @lru_cache(maxsize=256)

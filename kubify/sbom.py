@@ -17,6 +17,7 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from kubify import cache
 from kubify.diagnostics import Diagnostic, FileProblem, info, warning
 from kubify.scan import Inventory
 
@@ -63,10 +64,10 @@ def cache_key(inventory: Inventory) -> str:
 
 def packages(inventory: Inventory, *, cache_dir: Path | None = None) -> tuple[list[Package], list[Diagnostic]]:
     """Packages syft finds in the repository (from the cache when nothing changed)."""
-    directory = cache_dir or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kubify" / "sbom"
-    cached = directory / f"{cache_key(inventory)}.json"
-    if cached.is_file():
-        return _parse(json.loads(cached.read_text())), [info("sbom.cached", "SBOM reused from the cache")]
+    cached = (cache_dir or cache.cache_dir("sbom")) / f"{cache_key(inventory)}.json"
+    document = cache.read_json(cached)
+    if isinstance(document, dict):
+        return _parse(document), [info("sbom.cached", "SBOM reused from the cache")]
     binary = syft_binary()
     if binary is None:
         return [], [warning("sbom.no-syft", "--sbom was given but the syft binary is not installed",
@@ -74,10 +75,7 @@ def packages(inventory: Inventory, *, cache_dir: Path | None = None) -> tuple[li
     document, problem = _run(binary, inventory.repo.root)
     if document is None:
         return [], [problem] if problem else []
-    directory.mkdir(parents=True, exist_ok=True)
-    temporary = cached.with_suffix(".tmp")
-    temporary.write_text(json.dumps(document, sort_keys=True))
-    temporary.replace(cached)
+    cache.write_json(cached, document)
     return _parse(document), []
 
 
