@@ -179,9 +179,9 @@ def _fast_yaml_documents(text: str) -> list[Any] | None:
 
 
 @lru_cache(maxsize=1)
-def _with_value_tag(loader: type[Any]) -> type[Any]:
+def _with_value_tag(loader: type[Any]) -> Any:
     """The loader, reading a bare ``=`` (Prometheus CRD enums) as a string."""
-    subclass = type("CrdLoader", (loader,), {})
+    subclass: Any = type("CrdLoader", (loader,), {})
     subclass.add_constructor("tag:yaml.org,2002:value", loader.construct_yaml_str)
     return subclass
 
