@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
+from kubify import overrides
 from kubify.analyzers.base import Analysis, Detection
 from kubify.analyzers.dockerfile_expand import expand
 from kubify.analyzers.dockerfile_images import (
@@ -38,8 +39,6 @@ from kubify.analyzers.dockerfile_placement import (
     is_production_target,
     select,
 )
-
-from kubify import overrides
 from kubify.diagnostics import Diagnostic, FileProblem, info, warning
 from kubify.ir import ENV_NAME, Build, Component, EnvVar, Evidence, Health, Port, Run, Volume
 from kubify.naming import dns_label

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 
 from kubify.analyzers.dockerfile_expand import Expanded, expand
 from kubify.analyzers.dockerfile_syntax import Instruction, Syntax, parse_syntax
-
 from kubify.diagnostics import Diagnostic, warning
 
 DEFAULT_SHELL: tuple[str, ...] = ("/bin/sh", "-c")

@@ -24,7 +24,6 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from kubify.analyzers.dockerfile_model import DockerfileModel
-
 from kubify.diagnostics import FileProblem
 from kubify.scan import Inventory, join, parent
 

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
-from kubify.analyzers.base import Analysis, Detection
-
 from kubify import helmrender, safeload
+from kubify.analyzers.base import Analysis, Detection
 from kubify.diagnostics import Diagnostic, FileProblem, error, info, warning
 from kubify.ir import BackingKind, BackingService, Build, Component, Dependency, Evidence, Health, Port
 from kubify.naming import dns_label

@@ -56,6 +56,7 @@ def infer(path: str | os.PathLike[str], *, sbom: bool = False, limits: Limits | 
     fragments += extra
     services += extra_services
     diagnostics += compose_notes
+    diagnostics += _unreported_file_problems(inventory, diagnostics)
     components = _merge(fragments, priorities)
     application = Application(name=dns_label(inventory.name), source=Source(path="."),
                               components=tuple(components), services=_unique_services(services))
@@ -96,6 +97,15 @@ def _run(analyzer: Analyzer, inventory: Inventory, detection: Detection,
     except Exception as exc:  # an analyzer bug must not take the run down with it
         diagnostics.append(_crash(analyzer.name, f"analyze {detection.root}", exc))
         return Analysis()
+
+
+def _unreported_file_problems(inventory: Inventory, reported: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """Files an analyzer tried to read but could not, which no analyzer mentioned: the user
+    learns that ``big/requirements.txt`` was skipped even when it decided nothing. Warnings,
+    because the analysis went on without them."""
+    seen = {d.file for d in reported}
+    return [d.model_copy(update={"severity": "warning"}) if d.severity == "error" else d
+            for d in inventory.problems() if d.file not in seen]
 
 
 def _crash(analyzer: str, stage: str, exc: Exception) -> Diagnostic:

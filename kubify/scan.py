@@ -112,6 +112,12 @@ class Inventory:
         table: dict[str, Any] = self._cached("toml", rel, lambda: safeload.load_toml(self.text(rel), rel))
         return table
 
+    def problems(self) -> list[Diagnostic]:
+        """Every file some reader could not read or parse, once each (in file order)."""
+        found = {(p.diagnostic.file, p.diagnostic.code): p.diagnostic
+                 for p in self._cache.values() if isinstance(p, FileProblem)}
+        return [found[key] for key in sorted(found, key=lambda k: (k[0] or "", k[1]))]
+
     def _read(self, rel: str) -> Text:
         if not self.has(rel):
             raise FileProblem(Diagnostic(severity="error", code="fs.not-scanned",

@@ -22,7 +22,6 @@ from kubify.analyzers.go.migrations import with_migrations
 from kubify.analyzers.go.modules import MAX_GO_FILES_PER_MODULE, GoIndex, Module, go_visible, normalize, tooling
 from kubify.analyzers.go.program import Program, describe_program
 from kubify.analyzers.go.records import Site
-
 from kubify.diagnostics import Diagnostic, info, warning
 from kubify.ir import Build, Component, Dependency, EnvVar, Evidence, Run
 from kubify.naming import dns_label

@@ -12,7 +12,6 @@ import re
 
 from kubify.analyzers.go.records import Site
 from kubify.analyzers.go.resolve import port_in
-
 from kubify.diagnostics import FileProblem
 from kubify.scan import Inventory, join
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubify.analyzers.go.records import Site
-
 from kubify.ir import Component, Dependency, EnvVar, Evidence
 from kubify.signals.secrets import looks_secret
 

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 
 from kubify.analyzers.go.modules import GoIndex, Module, tooling
-
 from kubify.diagnostics import FileProblem
 from kubify.ir import Component, Evidence, Migration
 from kubify.scan import Inventory, join, relative_to

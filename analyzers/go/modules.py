@@ -18,7 +18,6 @@ from kubify.analyzers.go.facts import package_facts
 from kubify.analyzers.go.gomod import ModFile, module_path, parse_modfile
 from kubify.analyzers.go.records import PackageFacts
 from kubify.analyzers.go.source import GoFile, parse_go
-
 from kubify.diagnostics import Diagnostic, FileProblem
 from kubify.scan import Inventory, join, parent, relative_to
 

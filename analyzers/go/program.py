@@ -18,7 +18,6 @@ from kubify.analyzers.go.draft import Draft
 from kubify.analyzers.go.modules import GoIndex
 from kubify.analyzers.go.records import Listener, PackageFacts, Site
 from kubify.analyzers.go.resolve import Resolver
-
 from kubify.ir import EnvVar, Health, Metrics, Port
 
 #: The debug server (net/http/pprof) conventionally listens here: never the primary port.

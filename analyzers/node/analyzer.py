@@ -20,7 +20,6 @@ from kubify.analyzers.node.describe import ANALYZER, describe
 from kubify.analyzers.node.nx import describe_nx, nx_projects
 from kubify.analyzers.node.package_manager import detect_manager
 from kubify.analyzers.node.workspaces import NodeIndex, index_for
-
 from kubify.diagnostics import Diagnostic
 from kubify.ir import Component, Evidence, Migration, Run
 from kubify.naming import dns_label

@@ -20,7 +20,6 @@ from typing import Any
 from kubify.analyzers.node.frameworks import DEV_SERVER, STATIC_PREVIEW, Framework
 from kubify.analyzers.node.package_json import PackageJson
 from kubify.analyzers.node.package_manager import PackageManager
-
 from kubify.diagnostics import FileProblem
 from kubify.scan import Inventory, join, relative_to
 

@@ -10,7 +10,6 @@ from kubify.analyzers.node.package_manager import PackageManager
 from kubify.analyzers.node.ports import PortValue
 from kubify.analyzers.node.source_scan import Listen, SourceFacts
 from kubify.analyzers.node.workspaces import NodeIndex, Workspace
-
 from kubify.diagnostics import Diagnostic
 from kubify.scan import Inventory
 

@@ -25,7 +25,6 @@ from kubify.analyzers.node.routes import code_health, file_health
 from kubify.analyzers.node.services import ServiceUse, migrations, services
 from kubify.analyzers.node.source_scan import EnvRead, scan_sources, source_files
 from kubify.analyzers.node.workspaces import NodeIndex
-
 from kubify.diagnostics import Diagnostic, info, warning
 from kubify.ir import Build, Component, Health, Metrics, Migration, Port, Run
 from kubify.naming import dns_label

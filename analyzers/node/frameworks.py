@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from kubify.analyzers.node.package_json import PackageJson, line_of_text
 from kubify.analyzers.node.source_scan import strip_comments
-
 from kubify.diagnostics import FileProblem
 from kubify.scan import Inventory, join
 

@@ -17,7 +17,6 @@ from kubify.analyzers.node.context import PackageContext
 from kubify.analyzers.node.frameworks import Framework, StaticOutput, config_file, frameworks, static_output
 from kubify.analyzers.node.package_json import PackageJson
 from kubify.analyzers.node.source_scan import Listen
-
 from kubify.diagnostics import info
 from kubify.scan import join
 

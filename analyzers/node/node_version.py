@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 
 from kubify.analyzers.node.package_json import PackageJson
-
 from kubify.diagnostics import FileProblem
 from kubify.scan import Inventory, join
 from kubify.signals.versions import read_version

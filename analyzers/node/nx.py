@@ -28,7 +28,6 @@ from kubify.analyzers.node.routes import code_health
 from kubify.analyzers.node.services import DRIVERS
 from kubify.analyzers.node.source_scan import scan_sources, source_files
 from kubify.analyzers.node.workspaces import NodeIndex, tooling_dir
-
 from kubify.diagnostics import Diagnostic, FileProblem
 from kubify.ir import Build, Component, Health, Port, Run
 from kubify.naming import dns_label

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from kubify.analyzers.node.package_json import PackageJson
 from kubify.analyzers.node.workspaces import Workspace
-
 from kubify.diagnostics import Diagnostic, FileProblem, warning
 from kubify.scan import Inventory, join, parent
 

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 
 from kubify.analyzers.node.source_scan import Route, SourceFacts, import_bindings
-
 from kubify.diagnostics import FileProblem
 from kubify.scan import Inventory, relative_to
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from kubify.analyzers.node.package_json import PackageJson, line_of_text
 from kubify.analyzers.node.package_manager import PackageManager
-
 from kubify.diagnostics import FileProblem
 from kubify.scan import Inventory, join
 

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass, field
 
 from kubify.analyzers.node.package_json import line_of_text
-
 from kubify.diagnostics import FileProblem
 from kubify.scan import Inventory, relative_to
 

@@ -15,7 +15,6 @@ from functools import cached_property
 from typing import Any
 
 from kubify.analyzers.node.package_json import PackageJson, load
-
 from kubify.diagnostics import Diagnostic, FileProblem
 from kubify.scan import Inventory, join, parent
 

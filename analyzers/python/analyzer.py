@@ -28,7 +28,6 @@ from kubify.analyzers.python.probes import add_health, add_metrics
 from kubify.analyzers.python.servers import DEFAULT_PORTS
 from kubify.analyzers.python.services import add_services
 from kubify.analyzers.python.workers import celery_argv
-
 from kubify.diagnostics import Diagnostic, FileProblem
 from kubify.ir import Component, EnvVar, Evidence, Health, Migration, Run, Scaling
 from kubify.naming import dns_label

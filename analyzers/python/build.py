@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from kubify.analyzers.python.draft import Draft, Site
 from kubify.analyzers.python.manifests import Project
 from kubify.analyzers.python.pyversion import DEFAULT_MINOR, choose_minor, exact_minor, is_end_of_life
-
 from kubify.diagnostics import Diagnostic, FileProblem, warning
 from kubify.ir import Build
 from kubify.scan import Inventory, join, parent

@@ -18,7 +18,6 @@ from kubify.analyzers.python.draft import Site
 from kubify.analyzers.python.facts import AppObject, EnvRead, Include, ModuleFacts, Value
 from kubify.analyzers.python.settings import SettingsClass, SettingsField, env_name
 from kubify.analyzers.python.source import read_module
-
 from kubify.diagnostics import Diagnostic, FileProblem, info
 from kubify.scan import Inventory, join, relative_to
 

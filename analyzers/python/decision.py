@@ -17,7 +17,6 @@ from kubify.analyzers.python.draft import Draft, Site
 from kubify.analyzers.python.facts import ModuleFacts, RunCall, Value
 from kubify.analyzers.python.manifests import Project
 from kubify.analyzers.python.servers import LOOPBACK
-
 from kubify.diagnostics import Diagnostic
 from kubify.ir import EnvVar, Port, Run
 from kubify.scan import Inventory, relative_to

@@ -17,7 +17,6 @@ from kubify.analyzers.python.draft import Site
 from kubify.analyzers.python.layout import is_dev_requirements, is_requirements_file
 from kubify.analyzers.python.lines import SectionLines, find_line
 from kubify.analyzers.python.requirements import Requirement, normalize, parse_requirement, read_requirements
-
 from kubify.diagnostics import Diagnostic, FileProblem, warning
 from kubify.scan import Inventory, join
 

@@ -12,7 +12,6 @@ import re
 from kubify.analyzers.python.codeindex import CodeIndex, url_join
 from kubify.analyzers.python.draft import Draft, Site
 from kubify.analyzers.python.manifests import Project
-
 from kubify.ir import Health, Metrics
 
 #: Last path segments that name a health endpoint, best first.

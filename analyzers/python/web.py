@@ -36,7 +36,6 @@ from kubify.analyzers.python.servers import (
     wsgi_command,
     wsgi_server,
 )
-
 from kubify.diagnostics import FileProblem, info, warning
 from kubify.ir import EnvVar
 

@@ -24,7 +24,6 @@ from kubify.analyzers.python.decision import (
 )
 from kubify.analyzers.python.draft import Draft, Site
 from kubify.analyzers.python.facts import ModuleFacts
-
 from kubify.diagnostics import info
 
 #: Chat-bot libraries (PEP 503 names) → framework name; bots are workers.

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from kubify.analyzers.base import Analysis, Detection
 from kubify.analyzers.dockerfile import ANALYZER
 from kubify.analyzers.dockerfile_placement import classify
-
 from kubify.ir import Component, EnvVar, Health, Port, Run, Volume
 from kubify.scan import Inventory, scan
 

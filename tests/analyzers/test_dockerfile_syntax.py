@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from kubify.analyzers.dockerfile_model import ExposedPort, Value, parse_dockerfile
 from kubify.analyzers.dockerfile_syntax import Heredoc, parse_syntax
 

@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from kubify.analyzers import helm
-from kubify.analyzers.base import Analysis
 
 from kubify import helmrender
+from kubify.analyzers import helm
+from kubify.analyzers.base import Analysis
 from kubify.ir import Build, Dependency, Health, Port
 from kubify.scan import scan
 

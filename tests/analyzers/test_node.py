@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from kubify.analyzers.base import Analysis
 from kubify.analyzers.node import ANALYZER
 from kubify.analyzers.node.node_version import pick_major
 from kubify.analyzers.node.package_json import key_lines
-
 from kubify.diagnostics import Diagnostic
 from kubify.ir import Component, Evidence
 from kubify.scan import scan

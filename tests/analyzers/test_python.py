@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from kubify.analyzers.base import Analysis
 from kubify.analyzers.python import ANALYZER
 from kubify.analyzers.python.commands import command_port, split_migrations, to_argv
 from kubify.analyzers.python.pyversion import choose_minor, exact_minor
 from kubify.analyzers.python.requirements import normalize, parse_requirement, read_requirements
-
 from kubify.ir import Component, Dependency, Evidence, Health, Metrics, Migration, Port
 from kubify.scan import Inventory, scan
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-from kubify.targets.options import Artifact
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
 
@@ -34,6 +33,7 @@ from kubify.ir import (
     Port,
     Run,
 )
+from kubify.targets.options import Artifact
 
 CORE_GROUPS = ("v1", "apps/v1", "batch/v1", "policy/v1", "autoscaling/v2", "networking.k8s.io/v1")
 CRD_FILES = ("cloudnative-pg/postgresql.cnpg.io_clusters.yaml", "prometheus-operator/crd-servicemonitors.yaml",

@@ -6,12 +6,12 @@ import re
 from typing import Any, get_args
 
 import pytest
-from kubify.targets import backing, k8s
-from kubify.targets.k8s_services import ENGINES
-from kubify.targets.options import LowerOptions
 from target_support import everything, objects, one, pod_specs, shop_app, validate_object
 
 from kubify.ir import Application, BackingKind, BackingService, Component, Dependency, EnvVar
+from kubify.targets import backing, k8s
+from kubify.targets.k8s_services import ENGINES
+from kubify.targets.options import LowerOptions
 
 OPTIONS = LowerOptions(namespace="prod")
 DEVELOPMENT_KINDS = sorted(k for k in get_args(BackingKind) if k != "postgres")

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from kubify.targets import dockerfile, migration_tools
-from kubify.targets.options import LowerOptions
 
 from kubify.ir import Application, Build, Component, Evidence, Migration, Port, Run
+from kubify.targets import dockerfile, migration_tools
+from kubify.targets.options import LowerOptions
 
 INSTRUCTIONS = frozenset({"FROM", "RUN", "CMD", "LABEL", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME",
                           "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL"})

@@ -6,8 +6,6 @@ import re
 from typing import Any
 
 import pytest
-from kubify.targets import backing, k8s
-from kubify.targets.options import Artifact, LowerOptions
 from target_support import (
     SECRET_VALUE,
     api_component,
@@ -36,6 +34,8 @@ from kubify.ir import (
     Volume,
 )
 from kubify.k8s_names import dns1035_label, port_name
+from kubify.targets import backing, k8s
+from kubify.targets.options import Artifact, LowerOptions
 
 OPTIONS = LowerOptions(registry="registry.example.com/acme", host="shop.example.com", tls_issuer="letsencrypt")
 

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
-from kubify.targets import backing, k8s
-from kubify.targets.options import LowerOptions
 from test_target_properties import applications, options
 
 from kubify import verify
 from kubify.ir import Application
+from kubify.targets import backing, k8s
+from kubify.targets.options import LowerOptions
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

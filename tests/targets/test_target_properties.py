@@ -7,8 +7,6 @@ from typing import get_args
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kubify.targets import backing, dockerfile, k8s
-from kubify.targets.options import LowerOptions
 from target_support import everything, objects, validate_object
 
 from kubify.ir import (
@@ -29,6 +27,8 @@ from kubify.ir import (
     Scaling,
     Volume,
 )
+from kubify.targets import backing, dockerfile, k8s
+from kubify.targets.options import LowerOptions
 
 LEAK = "leaked-value-0451"
 names = st.from_regex(r"[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,4})?", fullmatch=True)
