@@ -49,11 +49,12 @@ class ExplainFormat(StrEnum):
 
 
 RepoPath = Annotated[Path, typer.Argument(help="Repository directory.", show_default=True)]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show every diagnostic and tracebacks of "
+                                       "internal errors.")]
 
 
 @app.callback()
-def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every diagnostic and "
-                                                "tracebacks of internal errors.")] = False) -> None:
+def _main(verbose: Verbose = False) -> None:
     _State.verbose = verbose
 
 
@@ -72,8 +73,10 @@ def build(
     ingress_class: Annotated[str | None, typer.Option(help="IngressClass of the emitted Ingress.")] = None,
     sbom: Annotated[bool, typer.Option(help="Run syft for an SBOM (finds transitive dependencies).")] = False,
     kubernetes_version: Annotated[str, typer.Option(help="Kubernetes version to validate against.")] = "1.35",
+    verbose: Verbose = False,
 ) -> None:
     """Compile a repository to validated Kubernetes manifests."""
+    _State.verbose |= verbose
     from kubify import emit, pipeline
 
     options = pipeline.BuildOptions(namespace=namespace, registry=registry, host=host, gateway=gateway,
@@ -96,8 +99,10 @@ def explain(
     path: RepoPath = Path("."),
     output: Annotated[ExplainFormat, typer.Option("-o", "--output", help="tree, json or yaml.")] = ExplainFormat.tree,
     sbom: Annotated[bool, typer.Option(help="Run syft for an SBOM (finds transitive dependencies).")] = False,
+    verbose: Verbose = False,
 ) -> None:
     """Show what kubify understood: the IR, with the evidence for every field."""
+    _State.verbose |= verbose
     from kubify import explain as explaining
     from kubify import pipeline
 
@@ -116,8 +121,10 @@ def validate(
     manifests: Annotated[bool, typer.Option("--manifests", help="Treat the paths as existing Kubernetes "
                                             "manifests instead of a repository.")] = False,
     kubernetes_version: Annotated[str, typer.Option(help="Kubernetes version to validate against.")] = "1.35",
+    verbose: Verbose = False,
 ) -> None:
     """Schema and policy checks: of what a repository compiles to, or of existing manifests."""
+    _State.verbose |= verbose
     from kubify import pipeline
 
     targets = paths or [Path(".")]
