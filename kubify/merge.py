@@ -205,6 +205,15 @@ def _share_image_build(components: list[Component]) -> list[Component]:
     ]
 
 
+def settle_kind(component: Component) -> Component:
+    """A "service" nobody gave a port and no signal called a service is a background worker."""
+    if component.kind != "service" or component.ports or field_confidence(component, "kind") >= 0.5:
+        return component
+    note = Evidence(field="kind", value="worker", rule="merge.no-port-worker", confidence=0.5)
+    evidence = (*(e for e in component.evidence if e.field != "kind"), note)
+    return component.model_copy(update={"kind": "worker", "evidence": evidence})
+
+
 def align_port_env(component: Component) -> Component:
     """Code that reads ``$PORT`` listens wherever we say: make PORT match the chosen port."""
     port_var = next((e for e in component.env if e.name == "PORT"), None)

@@ -11,6 +11,7 @@ image knowledge in :mod:`~kubify.signals.images`.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -45,6 +46,10 @@ __all__ = [
 ]
 
 EXPLICIT = 0.95
+#: A command of a service that mounts its own source (live reload): below a Dockerfile's CMD.
+DEVELOPMENT = 0.4
+#: Debugger ports (Node inspector, debugpy, delve, JDWP) are for a developer's IDE, not a Service.
+DEBUGGER_PORTS: frozenset[int] = frozenset({5005, 5678, 5858, 9229, 9230, 40000})
 PREBUILT = 0.8
 Role = Literal["built", "backing", "image", "tool", "skip"]
 #: Profiles that mark a service as a developer convenience rather than part of the application.
@@ -180,8 +185,9 @@ def _component(inventory: Inventory, project: _Project, service: ComposeService,
     name = dns_label(service.name, fallback="service")
     fragment.note("name", name, "compose.service", "")
     path = _build(fragment, inventory, project, service, notes)
+    live = _develops_in_place(service, path)
     ports = _ports(fragment, service) or _command_port(fragment, service)
-    _run(fragment, service)
+    _run(fragment, service, DEVELOPMENT if live else EXPLICIT)
     _env(fragment, service, notes)
     _health(fragment, service)
     _depends_on(fragment, project, service, notes)
@@ -222,11 +228,29 @@ def _build(fragment: _Fragment, inventory: Inventory, project: _Project, service
     return build.context
 
 
+def _develops_in_place(service: ComposeService, context: str) -> bool:
+    """The service mounts its own source over the image (``./vote:/app``): a live-reload
+    development setup, whose command (``nodemon``, ``python app.py``) is not how it runs in
+    production; the image's own CMD is. Only when the mount and the command are written in the
+    same file: a production command in compose.yaml is not demoted by a dev override's mount."""
+    command_attribute = "entrypoint" if service.entrypoint else "command"
+    if service.build is None or service.where("volumes")[0] != service.where(command_attribute)[0]:
+        return False
+    base = posixpath.dirname(service.file)
+    for volume in service.volumes:
+        if volume.kind == "bind" and volume.source and volume.source.startswith("."):
+            source = posixpath.normpath(posixpath.join(base, volume.source))
+            if context == source or context.startswith(source.rstrip("/") + "/") or source == ".":
+                return True
+    return False
+
+
 def _ports(fragment: _Fragment, service: ComposeService) -> list[Port]:
     ports: list[Port] = []
     for attribute, found in (("ports", service.ports), ("expose", service.expose)):
         new = [Port(port=p.port, protocol=p.protocol, name=p.name) for p in found
-               if all((q.port, q.protocol) != (p.port, p.protocol) for q in ports)]
+               if p.port not in DEBUGGER_PORTS
+               and all((q.port, q.protocol) != (p.port, p.protocol) for q in ports)]
         if new:
             ports += new
             fragment.note("ports", ", ".join(f"{p.port}/{p.protocol}" for p in new), f"compose.{attribute}",
@@ -248,7 +272,7 @@ def _command_port(fragment: _Fragment, service: ComposeService) -> list[Port]:
     return [port]
 
 
-def _run(fragment: _Fragment, service: ComposeService) -> None:
+def _run(fragment: _Fragment, service: ComposeService, confidence: float) -> None:
     parts = [c for c in (service.entrypoint, service.command) if c is not None]
     if not parts and not service.working_dir and not service.user:
         return
@@ -257,8 +281,9 @@ def _run(fragment: _Fragment, service: ComposeService) -> None:
               replaces_entrypoint=service.entrypoint is not None)
     attribute = "entrypoint" if service.entrypoint else "command" if service.command else \
         "working_dir" if service.working_dir else "user"
-    fragment.set("run", run, " ".join(argv) or f"workdir {service.working_dir or ''}".strip(),
-                 f"compose.{attribute.replace('_', '-')}", attribute)
+    rule = f"compose.{attribute.replace('_', '-')}" + (".live-reload" if confidence < EXPLICIT else "")
+    fragment.set("run", run, " ".join(argv) or f"workdir {service.working_dir or ''}".strip(), rule, attribute,
+                 confidence)
 
 
 def _env(fragment: _Fragment, service: ComposeService, notes: list[Diagnostic]) -> None:

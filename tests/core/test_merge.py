@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kubify.ir import Build, Component, Dependency, EnvVar, Evidence, Port, Run
-from kubify.merge import align_port_env, merge_fragments, merge_root
+from kubify.merge import align_port_env, merge_fragments, merge_root, settle_kind
 
 PRIORITIES = {"dockerfile": 80, "python": 50, "compose": 90}
 
@@ -90,3 +90,11 @@ def test_siblings_follow_a_rename_of_their_primary() -> None:
                         evidence=(ev("ports", "8000", 0.95),))
     names = sorted(c.name for c in merge_root([web, worker, compose], PRIORITIES))
     assert names == ["api", "api-worker"]
+
+
+def test_a_portless_service_without_kind_evidence_is_a_worker() -> None:
+    bare = Component(name="worker", analyzer="dockerfile", run=Run(command=("dotnet", "Worker.dll")))
+    assert settle_kind(bare).kind == "worker"
+    called = bare.model_copy(update={"evidence": (ev("kind", "service", 0.7),)})
+    assert settle_kind(called).kind == "service"
+    assert settle_kind(bare.model_copy(update={"ports": (Port(port=80),)})).kind == "service"
