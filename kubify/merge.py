@@ -214,6 +214,17 @@ def settle_kind(component: Component) -> Component:
     return component.model_copy(update={"kind": "worker", "evidence": evidence})
 
 
+def align_health_port(component: Component) -> Component:
+    """A health check aimed at a port the component does not listen on follows the chosen port."""
+    health = component.health
+    numbers = [p.port for p in component.ports]
+    if health is None or health.port is None or not numbers or health.port in numbers:
+        return component
+    note = Evidence(field="health", value=f"port {numbers[0]}", rule="merge.health-port", confidence=0.9)
+    return component.model_copy(update={"health": health.model_copy(update={"port": numbers[0]}),
+                                        "evidence": (*component.evidence, note)})
+
+
 def align_port_env(component: Component) -> Component:
     """Code that reads ``$PORT`` listens wherever we say: make PORT match the chosen port."""
     port_var = next((e for e in component.env if e.name == "PORT"), None)

@@ -118,7 +118,7 @@ def _merge(fragments: list[Component], priorities: dict[str, int]) -> list[Compo
     components: list[Component] = []
     for group in merge.group_by_root(fragments).values():
         components += merge.merge_root(group, priorities)
-    components = [merge.settle_kind(merge.align_port_env(c)) for c in components]
+    components = [merge.settle_kind(merge.align_health_port(merge.align_port_env(c))) for c in components]
     return _unique_names(components)
 
 

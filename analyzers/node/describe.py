@@ -186,12 +186,13 @@ def _prisma_generate(ctx: PackageContext) -> tuple[str, ...]:
 
 def _static_site(shape: Shape, draft: Draft) -> None:
     """The built files are served by nginx (unprivileged, port 8080) from ``build.output_dir``."""
-    draft.set("run", Run(command=NGINX_COMMAND), "node.static.nginx-serve", shape.file, shape.line, 0.5,
+    # These describe kubify's generated nginx image, so any existing Dockerfile's word beats them.
+    draft.set("run", Run(command=NGINX_COMMAND), "node.static.nginx-serve", shape.file, shape.line, 0.25,
               shown=" ".join(NGINX_COMMAND))
-    draft.set("ports", (Port(port=STATIC_PORT, name="http"),), "node.static.nginx-port", shape.file, shape.line, 0.7,
+    draft.set("ports", (Port(port=STATIC_PORT, name="http"),), "node.static.nginx-port", shape.file, shape.line, 0.25,
               shown=str(STATIC_PORT))
     draft.set("health", Health(type="http", path="/", port=STATIC_PORT), "node.static.health-root", shape.file,
-              shape.line, 0.5, shown=f"GET / on {STATIC_PORT}")
+              shape.line, 0.25, shown=f"GET / on {STATIC_PORT}")
 
 
 def _start(ctx: PackageContext, shape: Shape, draft: Draft, port: int | None) -> None:

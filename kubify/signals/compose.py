@@ -48,6 +48,7 @@ __all__ = [
 EXPLICIT = 0.95
 #: A command of a service that mounts its own source (live reload): below a Dockerfile's CMD.
 DEVELOPMENT = 0.4
+_PROXY_PORT_LABEL = re.compile(r"^traefik\.(?:http|tcp)\.services\.[^.]+\.loadbalancer\.server\.port$")
 #: Debugger ports (Node inspector, debugpy, delve, JDWP) are for a developer's IDE, not a Service.
 DEBUGGER_PORTS: frozenset[int] = frozenset({5005, 5678, 5858, 9229, 9230, 40000})
 PREBUILT = 0.8
@@ -255,9 +256,21 @@ def _ports(fragment: _Fragment, service: ComposeService) -> list[Port]:
             ports += new
             fragment.note("ports", ", ".join(f"{p.port}/{p.protocol}" for p in new), f"compose.{attribute}",
                           attribute)
+    if not ports:
+        ports = _label_ports(fragment, service)
     if ports:
         fragment.values["ports"] = tuple(ports)
     return ports
+
+
+def _label_ports(fragment: _Fragment, service: ComposeService) -> list[Port]:
+    """Behind a reverse proxy a service publishes no port, but its proxy label names it
+    (``traefik.http.services.<name>.loadbalancer.server.port=8000``)."""
+    found = sorted({int(value) for key, value in service.labels
+                    if _PROXY_PORT_LABEL.match(key) and value.isdigit() and 1 <= int(value) <= 65535})
+    if found:
+        fragment.note("ports", ", ".join(f"{p}/TCP" for p in found), "compose.label.proxy-port", "labels", 0.9)
+    return [Port(port=p) for p in found]
 
 
 def _command_port(fragment: _Fragment, service: ComposeService) -> list[Port]:
@@ -392,7 +405,9 @@ def _kind(fragment: _Fragment, project: _Project, service: ComposeService, serve
         fragment.set("kind", "job", "job", "compose.kind.one-off", "restart" if service.restart else "command",
                      0.9)
     elif serves:
-        fragment.set("kind", "service", "service", "compose.kind.ports", "ports" if service.ports else "expose")
+        # Something listens: a service or a static site, which the code's analyzer tells apart.
+        fragment.set("kind", "service", "service", "compose.kind.ports", "ports" if service.ports else "expose",
+                     0.6)
     elif command and _WEB.search(command):
         fragment.set("kind", "service", "service", "compose.kind.web-command", "command", 0.7)
     elif command:

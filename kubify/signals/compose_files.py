@@ -82,6 +82,7 @@ class ComposeService:
     restart: str | None = None
     profiles: tuple[str, ...] = ()
     deploy: ComposeDeploy | None = None
+    labels: tuple[tuple[str, str], ...] = ()
     #: (attribute, file, line) for attributes (``ports``) and variables (``environment.PORT``).
     origins: tuple[tuple[str, str, int], ...] = ()
 
@@ -89,6 +90,18 @@ class ComposeService:
         """File and line of an attribute (or of the service when the attribute has no line)."""
         known = {key: (file, line) for key, file, line in self.origins}
         return known.get(attribute) or known.get(attribute.split(".", 1)[0]) or (self.file, self.line)
+
+
+def parse_labels(value: Any) -> tuple[tuple[str, str], ...]:
+    """``labels`` in list (``key=value``) or map form, sorted."""
+    pairs: dict[str, str] = {}
+    if isinstance(value, dict):
+        pairs = {str(k): "" if v is None else str(v) for k, v in value.items()}
+    elif isinstance(value, list):
+        for item in value:
+            key, _, text = str(item).partition("=")
+            pairs[key.strip()] = text.strip()
+    return tuple(sorted(pairs.items()))
 
 
 @dataclass(frozen=True)
@@ -361,6 +374,6 @@ def _service(name: str, project: str, raw: dict[str, Any], origins: Mapping[str,
         depends_on=tuple(parse_depends_on(raw.get("depends_on"))), healthcheck=health,
         volumes=tuple(parse_volumes(raw.get("volumes"))), restart=scalar(raw.get("restart")),
         profiles=tuple(p for item in profiles if (p := scalar(item))) if isinstance(profiles, list) else (),
-        deploy=parse_deploy(raw),
+        deploy=parse_deploy(raw), labels=parse_labels(raw.get("labels")),
         origins=tuple(sorted((k, f, n) for k, (f, n) in origins.items() if k)),
     )

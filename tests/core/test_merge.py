@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kubify.ir import Build, Component, Dependency, EnvVar, Evidence, Port, Run
-from kubify.merge import align_port_env, merge_fragments, merge_root, settle_kind
+from kubify.ir import Build, Component, Dependency, EnvVar, Evidence, Health, Port, Run
+from kubify.merge import align_health_port, align_port_env, merge_fragments, merge_root, settle_kind
 
 PRIORITIES = {"dockerfile": 80, "python": 50, "compose": 90}
 
@@ -98,3 +98,10 @@ def test_a_portless_service_without_kind_evidence_is_a_worker() -> None:
     called = bare.model_copy(update={"evidence": (ev("kind", "service", 0.7),)})
     assert settle_kind(called).kind == "service"
     assert settle_kind(bare.model_copy(update={"ports": (Port(port=80),)})).kind == "service"
+
+
+def test_a_health_check_follows_the_chosen_port() -> None:
+    site = Component(name="web", ports=(Port(port=80),), health=Health(type="http", path="/", port=8080))
+    aligned = align_health_port(site)
+    assert aligned.health is not None and (aligned.health.path, aligned.health.port) == ("/", 80)
+    assert align_health_port(aligned) == aligned
