@@ -27,3 +27,14 @@ def test_a_command_without_a_source_mount_is_honoured(tmp_path: Path) -> None:
                                            "    command: [gunicorn, app:app, -b, '0.0.0.0:8000']\n")
     (component,) = pipeline.infer(tmp_path).application.components
     assert component.run is not None and component.run.command[0] == "gunicorn"
+
+
+def test_a_proxied_service_takes_its_port_from_the_proxy_label(tmp_path: Path) -> None:
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "Dockerfile").write_text('FROM python:3.12-slim\nCMD ["python", "serve.py"]\n')
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  api:\n    build: ./api\n    labels:\n      - traefik.enable=true\n"
+        "      - traefik.http.services.api.loadbalancer.server.port=8000\n")
+    (component,) = pipeline.infer(tmp_path).application.components
+    assert [p.port for p in component.ports] == [8000]
+    assert any(e.rule == "compose.label.proxy-port" and e.line == 4 for e in component.evidence_for("ports"))
