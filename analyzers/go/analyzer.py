@@ -16,12 +16,12 @@ import re
 from typing import ClassVar
 
 from kubify.analyzers.base import Analysis, Detection
+from kubify.analyzers.draft import Site
 from kubify.analyzers.go.catalog import SERVICES
-from kubify.analyzers.go.draft import Draft
+from kubify.analyzers.go.draft import GoDraft
 from kubify.analyzers.go.migrations import with_migrations
 from kubify.analyzers.go.modules import MAX_GO_FILES_PER_MODULE, GoIndex, Module, go_visible, normalize, tooling
 from kubify.analyzers.go.program import Program, describe_program
-from kubify.analyzers.go.records import Site
 from kubify.diagnostics import Diagnostic, info, warning
 from kubify.ir import Build, Component, Dependency, EnvVar, Evidence, Run
 from kubify.naming import dns_label
@@ -163,9 +163,9 @@ def _image_tag(version: str, toolchain: str | None) -> str:
     return f"golang:{major}.{minor}"
 
 
-def _module_draft(inventory: Inventory, module: Module) -> Draft:
+def _module_draft(inventory: Inventory, module: Module) -> GoDraft:
     """The fields every component of the module shares: language, version, package manager."""
-    draft = Draft()
+    draft = GoDraft()
     line = module.modfile.module.line if module.modfile and module.modfile.module else 1
     manifest = Site(module.modfile.file, line) if module.modfile else None
     draft.set("language", "go", "go.detect.go-mod" if manifest else "go.detect.gopath", manifest, 0.9)
@@ -183,15 +183,17 @@ def _module_draft(inventory: Inventory, module: Module) -> Draft:
     else:
         for name, manager in (("Gopkg.toml", "dep"), ("glide.yaml", "glide")):
             if inventory.has(join(module.root, name)):
-                draft.set("package_manager", manager, f"go.package-manager.{manager}",
-                          Site(join(module.root, name), 1), 0.7)
+                # Not ``set``: with both files present, the evidence of both is kept.
+                draft.values["package_manager"] = manager
+                draft.note("package_manager", manager, f"go.package-manager.{manager}",
+                           Site(join(module.root, name), 1), 0.7)
     for entry in read_env_example(inventory, module.root):
         draft.add_env(EnvVar(name=entry.name, default=entry.default, secret=entry.secret), "go.env.example",
                       Site(entry.file, entry.line), 0.7)
     return draft
 
 
-def _library(base: Draft, module: Module) -> Component:
+def _library(base: GoDraft, module: Module) -> Component:
     draft = base.copy()
     manifest = Site(module.modfile.file, 1) if module.modfile else None
     draft.set("kind", "library", "go.kind.no-main-package", manifest, 0.7)
@@ -215,7 +217,7 @@ def _build_context(index: GoIndex, module: Module) -> str:
     return context
 
 
-def _program(index: GoIndex, base: Draft, module: Module, main: str, *, name: str,
+def _program(index: GoIndex, base: GoDraft, module: Module, main: str, *, name: str,
              context: str) -> Component:
     draft = base.copy()
     program: Program = describe_program(index, main, draft)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from kubify.analyzers.go.records import Site
+from kubify.analyzers.draft import Site
 from kubify.analyzers.go.resolve import port_in
 from kubify.diagnostics import FileProblem
 from kubify.scan import Inventory, join

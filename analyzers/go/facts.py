@@ -12,10 +12,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
+from kubify.analyzers.draft import Site
 from kubify.analyzers.go.catalog import CGO_LIBRARIES, CLI_LIBRARIES, ENV_NAME, GRPC, GRPC_HEALTH, MESSAGING_LIBRARIES
 from kubify.analyzers.go.envreads import scan_env
 from kubify.analyzers.go.listeners import scan_listeners
-from kubify.analyzers.go.records import Assignment, EnvRead, PackageFacts, Site, site
+from kubify.analyzers.go.records import Assignment, EnvRead, PackageFacts, site
 from kubify.analyzers.go.source import GoFile, call_args, expression_at, unquote
 
 _CONSUMER = re.compile(

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kubify.analyzers.draft import Draft, Site
 from kubify.analyzers.go.catalog import FRAMEWORKS, HEALTH_NAMES, NET_HTTP_ROUTERS, SERVICES
 from kubify.analyzers.go.configs import config_port, structured_config_port
-from kubify.analyzers.go.draft import Draft
 from kubify.analyzers.go.modules import GoIndex
-from kubify.analyzers.go.records import Listener, PackageFacts, Site
+from kubify.analyzers.go.records import Listener, PackageFacts
 from kubify.analyzers.go.resolve import Resolver
 from kubify.ir import EnvVar, Health, Metrics, Port
 

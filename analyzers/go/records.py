@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kubify.analyzers.draft import Site
 from kubify.analyzers.go.source import GoFile
-
-
-@dataclass(frozen=True)
-class Site:
-    file: str
-    line: int
 
 
 def site(go: GoFile, offset: int) -> Site:

@@ -15,8 +15,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from kubify.analyzers.draft import Site
 from kubify.analyzers.go.facts import assigned, field_values
-from kubify.analyzers.go.records import Assignment, PackageFacts, Site
+from kubify.analyzers.go.records import Assignment, PackageFacts
 from kubify.analyzers.go.source import call_args, closing_paren, unquote
 
 MAX_DEPTH = 6

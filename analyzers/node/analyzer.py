@@ -16,7 +16,7 @@ from typing import ClassVar
 
 from kubify.analyzers.base import Analysis, Detection
 from kubify.analyzers.node.commands import split
-from kubify.analyzers.node.describe import ANALYZER, describe
+from kubify.analyzers.node.describe import describe
 from kubify.analyzers.node.nx import describe_nx, nx_projects
 from kubify.analyzers.node.package_manager import detect_manager
 from kubify.analyzers.node.workspaces import NodeIndex, index_for
@@ -28,7 +28,7 @@ from kubify.signals.procfile import Process, read_procfile
 
 
 class NodeAnalyzer:
-    name: ClassVar[str] = ANALYZER
+    name: ClassVar[str] = "node"
     priority: ClassVar[int] = 50
 
     def detect(self, inventory: Inventory) -> list[Detection]:

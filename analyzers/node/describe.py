@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 import shlex
 
+from kubify.analyzers.draft import Draft, Site
 from kubify.analyzers.node.commands import Command, direct, entry_candidates, is_dev_server, start_command
 from kubify.analyzers.node.context import PackageContext
-from kubify.analyzers.node.draft import Draft
+from kubify.analyzers.node.draft import NodeDraft
 from kubify.analyzers.node.frameworks import next_base_path
 from kubify.analyzers.node.kinds import Shape, shape_of
 from kubify.analyzers.node.node_version import node_version
@@ -26,12 +27,11 @@ from kubify.analyzers.node.services import ServiceUse, migrations, services
 from kubify.analyzers.node.source_scan import EnvRead, scan_sources, source_files
 from kubify.analyzers.node.workspaces import NodeIndex
 from kubify.diagnostics import Diagnostic, info, warning
-from kubify.ir import Build, Component, Health, Metrics, Migration, Port, Run
+from kubify.ir import Build, Component, EnvVar, Health, Metrics, Migration, Port, Run
 from kubify.naming import dns_label
 from kubify.scan import Inventory, join, relative_to
 from kubify.signals.dotenv import read_env_example
 
-ANALYZER = "node"
 STATIC_PORT = 8080
 #: How the generated static-site image runs: nginx in the foreground (the nginx image's own CMD).
 NGINX_COMMAND: tuple[str, ...] = ("nginx", "-g", "daemon off;")
@@ -80,31 +80,31 @@ def describe(inventory: Inventory, index: NodeIndex, package: PackageJson, manag
         return [], ctx.notes
     draft = _common(ctx, shape)
     name = dns_label(package.name or (package.root.rsplit("/", 1)[-1] if package.root != "." else name_fallback))
-    main = draft.component(name, package.root, ANALYZER)
+    main = draft.component(name, package.root)
     workers = _worker_scripts(ctx, draft, name) if shape.kind == "service" else []
     return [main, *workers], ctx.notes
 
 
 # --- fields -------------------------------------------------------------------------------------
 
-def _common(ctx: PackageContext, shape: Shape) -> Draft:
-    package, draft = ctx.package, Draft()
-    draft.set("kind", shape.kind, shape.rule, shape.file, shape.line, shape.confidence)
-    draft.set("language", "node", "node.detect.package-json", package.file, 1, 0.9)
+def _common(ctx: PackageContext, shape: Shape) -> NodeDraft:
+    package, draft = ctx.package, NodeDraft()
+    draft.set("kind", shape.kind, shape.rule, Site(shape.file, shape.line), shape.confidence)
+    draft.set("language", "node", "node.detect.package-json", Site(package.file, 1), 0.9)
     _typescript(ctx, draft)
     version = ctx.version
-    draft.set("language_version", str(version.major), version.rule, version.file, version.line, version.confidence,
+    draft.set("language_version", str(version.major), version.rule, version.site, version.confidence,
               shown=f"{version.major} (from {version.declared})")
     if version.major < _EOL_MAJOR and version.file:
         ctx.notes.append(warning("node.version.eol", f"Node.js {version.major} is past end-of-life",
                                  file=version.file, line=version.line, hint="move to a supported LTS (22 or 24)"))
     manager = ctx.manager
-    draft.set("package_manager", manager.name, manager.rule, manager.file, manager.line, manager.confidence,
+    draft.set("package_manager", manager.name, manager.rule, Site(manager.file, manager.line), manager.confidence,
               shown=manager.label)
     if shape.framework is not None:
         framework = shape.framework
-        draft.set("framework", framework.name, f"node.framework.{framework.name}", framework.file, framework.line,
-                  0.9)
+        draft.set("framework", framework.name, f"node.framework.{framework.name}",
+                  Site(framework.file, framework.line), 0.9)
     if shape.kind in ("library",):
         return draft
     if shape.kind == "cli":
@@ -125,18 +125,18 @@ def _common(ctx: PackageContext, shape: Shape) -> Draft:
 def _typescript(ctx: PackageContext, draft: Draft) -> None:
     tsconfig = join(ctx.root, "tsconfig.json")
     if ctx.inventory.has(tsconfig):
-        draft.note("language", "node (typescript)", "node.language.typescript", tsconfig, 1, 0.9)
+        draft.note("language", "node (typescript)", "node.language.typescript", Site(tsconfig, 1), 0.9)
     elif ctx.package.has_dependency("typescript"):
-        draft.note("language", "node (typescript)", "node.language.typescript", ctx.package.file,
-                   ctx.package.dependency_line("typescript"), 0.9)
+        draft.note("language", "node (typescript)", "node.language.typescript",
+                   Site(ctx.package.file, ctx.package.dependency_line("typescript")), 0.9)
 
 
 def _cli_run(ctx: PackageContext, draft: Draft) -> None:
     bins = ctx.package.bin
     if bins:
         first = sorted(bins)[0]
-        draft.set("run", Run(command=("node", bins[first].removeprefix("./"))), "node.run.bin", ctx.package.file,
-                  ctx.package.line("bin"), 0.5, shown=f"node {bins[first]}")
+        draft.set("run", Run(command=("node", bins[first].removeprefix("./"))), "node.run.bin",
+                  Site(ctx.package.file, ctx.package.line("bin")), 0.5, shown=f"node {bins[first]}")
 
 
 def _build(ctx: PackageContext, shape: Shape, draft: Draft) -> None:
@@ -148,7 +148,7 @@ def _build(ctx: PackageContext, shape: Shape, draft: Draft) -> None:
     line = package.line("scripts", "build") if package.script("build") else 1
     rule = "node.build.generated-with-build-script" if package.script("build") else "node.build.generated"
     shown = "; ".join([*build.install, *build.build])
-    draft.set("build", build, rule, package.file, line, 0.5, shown=shown)
+    draft.set("build", build, rule, Site(package.file, line), 0.5, shown=shown)
 
 
 def _build_steps(ctx: PackageContext) -> list[str]:
@@ -187,12 +187,12 @@ def _prisma_generate(ctx: PackageContext) -> tuple[str, ...]:
 def _static_site(shape: Shape, draft: Draft) -> None:
     """The built files are served by nginx (unprivileged, port 8080) from ``build.output_dir``."""
     # These describe kubify's generated nginx image, so any existing Dockerfile's word beats them.
-    draft.set("run", Run(command=NGINX_COMMAND), "node.static.nginx-serve", shape.file, shape.line, 0.25,
-              shown=" ".join(NGINX_COMMAND))
-    draft.set("ports", (Port(port=STATIC_PORT, name="http"),), "node.static.nginx-port", shape.file, shape.line, 0.25,
+    at = Site(shape.file, shape.line)
+    draft.set("run", Run(command=NGINX_COMMAND), "node.static.nginx-serve", at, 0.25, shown=" ".join(NGINX_COMMAND))
+    draft.set("ports", (Port(port=STATIC_PORT, name="http"),), "node.static.nginx-port", at, 0.25,
               shown=str(STATIC_PORT))
-    draft.set("health", Health(type="http", path="/", port=STATIC_PORT), "node.static.health-root", shape.file,
-              shape.line, 0.25, shown=f"GET / on {STATIC_PORT}")
+    draft.set("health", Health(type="http", path="/", port=STATIC_PORT), "node.static.health-root", at, 0.25,
+              shown=f"GET / on {STATIC_PORT}")
 
 
 def _start(ctx: PackageContext, shape: Shape, draft: Draft, port: int | None) -> None:
@@ -214,8 +214,8 @@ def _service_fields(ctx: PackageContext, shape: Shape, draft: Draft) -> int:
     base = next_base_path(ctx.inventory, ctx.root) if framework == "next" else ""
     health = code_health(ctx.facts) or file_health(ctx.inventory, ctx.root, framework, base)
     if health is not None:
-        draft.set("health", Health(type="http", path=health.path, port=port), health.rule, health.file, health.line,
-                  health.confidence, shown=f"GET {health.path} on {port}")
+        draft.set("health", Health(type="http", path=health.path, port=port), health.rule,
+                  Site(health.file, health.line), health.confidence, shown=f"GET {health.path} on {port}")
     _metrics(ctx, draft, port)
     return port
 
@@ -227,8 +227,8 @@ def _set_run(ctx: PackageContext, draft: Draft, command: Command) -> None:
         argv = ("yarn", *argv)  # Plug'n'Play resolves packages only through yarn's loader
     elif ctx.manager.name == "bun" and argv[:1] == ("node",) and not argv[1].startswith("-"):
         argv = ("bun", *argv[1:])  # the image is Bun's, which runs Node scripts
-    draft.set("run", Run(command=argv, workdir=workdir, shell=command.shell), command.rule, command.file,
-              command.line, command.confidence, shown=" ".join(argv))
+    draft.set("run", Run(command=argv, workdir=workdir, shell=command.shell), command.rule,
+              Site(command.file, command.line), command.confidence, shown=" ".join(argv))
 
 
 def _ports(ctx: PackageContext, shape: Shape, draft: Draft) -> int:
@@ -247,36 +247,39 @@ def _ports(ctx: PackageContext, shape: Shape, draft: Draft) -> int:
     env_name = next((v.env for _listen, v in values if v.env is not None), None)
     if script is not None:
         port, line, from_env = script
-        draft.set("ports", (Port(port=port, name="http"),), "node.port.start-script", package.file, line, 0.9,
+        draft.set("ports", (Port(port=port, name="http"),), "node.port.start-script", Site(package.file, line), 0.9,
                   shown=str(port))
         if from_env:
-            draft.add_env("PORT", str(port), "node.port.start-script-env", package.file, line, 0.9)
+            draft.add_env(EnvVar(name="PORT", default=str(port)), "node.port.start-script-env",
+                          Site(package.file, line), 0.9)
     elif explicit is not None and explicit.port is not None:
         port = explicit.port
         others = sorted({v.port for _l, v in values if v.port is not None and v.port != port})[:2]
         draft.set("ports", tuple(Port(port=p, name="http" if p == port else None) for p in (port, *others)),
                   "node.port.listen" if explicit.confidence >= 0.9 else "node.port.listen-resolved",
-                  explicit.site.file, explicit.site.line, explicit.confidence, shown=str(port))
+                  explicit.site, explicit.confidence, shown=str(port))
     elif values:
         port = default or FALLBACK_PORT
         site = values[0][1].site
-        draft.set("ports", (Port(port=port, name="http"),), "node.port.env-without-default", site.file, site.line,
-                  0.5, shown=str(port))
+        draft.set("ports", (Port(port=port, name="http"),), "node.port.env-without-default", site, 0.5,
+                  shown=str(port))
     elif framework is not None and default:
         port = default
-        draft.set("ports", (Port(port=port, name="http"),), f"node.port.{framework.name}-default", framework.file,
-                  framework.line, 0.5, shown=str(port))
+        draft.set("ports", (Port(port=port, name="http"),), f"node.port.{framework.name}-default",
+                  Site(framework.file, framework.line), 0.5, shown=str(port))
     else:
         port = FALLBACK_PORT
-        draft.set("ports", (Port(port=port, name="http"),), "node.port.fallback", package.file, 1, 0.3,
+        draft.set("ports", (Port(port=port, name="http"),), "node.port.fallback", Site(package.file, 1), 0.3,
                   shown=str(port))
     if env_name is not None:
         site = next(v.site for _l, v in values if v.env is not None)
-        draft.add_env(env_name, str(port), "node.port.env", site.file, site.line, 0.9)
+        draft.add_env(EnvVar(name=env_name, default=str(port)), "node.port.env", site, 0.9)
     elif framework is not None and framework.name in READS_PORT_ENV:
-        draft.add_env("PORT", str(port), "node.port.framework-env", framework.file, framework.line, 0.5)
+        draft.add_env(EnvVar(name="PORT", default=str(port)), "node.port.framework-env",
+                      Site(framework.file, framework.line), 0.5)
     if framework is not None and framework.name == "astro":
-        draft.add_env("HOST", "0.0.0.0", "node.env.astro-host", framework.file, framework.line, 0.7)
+        draft.add_env(EnvVar(name="HOST", default="0.0.0.0"), "node.env.astro-host",
+                      Site(framework.file, framework.line), 0.7)
     return port
 
 
@@ -299,16 +302,16 @@ def _metrics(ctx: PackageContext, draft: Draft, port: int) -> None:
         line = ctx.package.dependency_line(library)
         if library == "@opentelemetry/exporter-prometheus":
             draft.set("metrics", Metrics(path="/metrics", port=OTEL_PROMETHEUS_PORT),
-                      "node.metrics.opentelemetry-prometheus", ctx.package.file, line, 0.7,
+                      "node.metrics.opentelemetry-prometheus", Site(ctx.package.file, line), 0.7,
                       shown=f"/metrics on {OTEL_PROMETHEUS_PORT}")
             return
         route = next((r for r in ctx.facts.routes if r.path.rstrip("/").endswith("/metrics")), None)
         if library == "prom-client" and route is None and not ctx.facts.metrics:
             continue
         path = route.path if route else default
-        file, where = (route.site.file, route.site.line) if route else (ctx.package.file, line)
+        at = route.site if route else Site(ctx.package.file, line)
         draft.set("metrics", Metrics(path=path, port=port), f"node.metrics.{library.lstrip('@').replace('/', '-')}",
-                  file, where, 0.9 if route else 0.7, shown=f"{path} on {port}")
+                  at, 0.9 if route else 0.7, shown=f"{path} on {port}")
         return
 
 
@@ -321,26 +324,27 @@ def env_fields(ctx: PackageContext, draft: Draft, port: int | None) -> None:
         if read.build_time and name in IMPORT_META_BUILTINS:
             continue
         if name == "NODE_ENV":
-            draft.add_env(name, "production", "node.env.node-env", read.site.file, read.site.line, 0.9)
+            draft.add_env(EnvVar(name=name, default="production"), "node.env.node-env", read.site, 0.9)
             continue
         if name == "PORT" and port is not None:
-            draft.add_env(name, str(port), "node.env.port", read.site.file, read.site.line, 0.9)
+            draft.add_env(EnvVar(name=name, default=str(port)), "node.env.port", read.site, 0.9)
             continue
         build_time = read.build_time or name.startswith(BUILD_TIME_PREFIXES)
         rule = "node.env.build-time" if build_time else "node.env.process-env"
-        draft.add_env(name, read.default, rule, read.site.file, read.site.line, 0.9,
+        draft.add_env(EnvVar(name=name, default=read.default), rule, read.site, 0.9,
                       shown=f"{name} (build-time)" if build_time else name)
     for entry in read_env_example(ctx.inventory, ctx.root):
-        draft.add_env(entry.name, entry.default, "node.env.example", entry.file, entry.line, 0.7)
+        draft.add_env(EnvVar(name=entry.name, default=entry.default), "node.env.example",
+                      Site(entry.file, entry.line), 0.7)
 
 
-def _services_and_migrations(ctx: PackageContext, draft: Draft) -> None:
+def _services_and_migrations(ctx: PackageContext, draft: NodeDraft) -> None:
     mentions = "S3" if any("S3" in f.code for f in ctx.facts.files) else ""
     for use in services(ctx.inventory, ctx.package, mentions):
-        draft.add_dependency(use.service, use.rule, use.file, use.line, use.confidence)
+        draft.add_dependency(use.service, use.rule, Site(use.file, use.line), use.confidence)
     _workspace_libraries(ctx, draft)
     for plan in migrations(ctx.inventory, ctx.package, ctx.manager):
-        draft.add_migration(Migration(tool=plan.tool, command=plan.command), plan.rule, plan.file, plan.line,
+        draft.add_migration(Migration(tool=plan.tool, command=plan.command), plan.rule, Site(plan.file, plan.line),
                             plan.confidence)
 
 
@@ -349,9 +353,9 @@ def _workspace_libraries(ctx: PackageContext, draft: Draft) -> None:
     for member in ctx.index.nearest_dependencies(ctx.root, MAX_LIBRARIES):
         summary = _library_summary(ctx, member)
         for read in summary[0]:
-            draft.add_env(read.name, read.default, "node.env.workspace-library", read.site.file, read.site.line, 0.7)
+            draft.add_env(EnvVar(name=read.name, default=read.default), "node.env.workspace-library", read.site, 0.7)
         for use in summary[1]:
-            draft.add_dependency(use.service, "node.dependency.workspace-library", use.file, use.line, 0.6)
+            draft.add_dependency(use.service, "node.dependency.workspace-library", Site(use.file, use.line), 0.6)
 
 
 def _library_summary(ctx: PackageContext, member: str) -> tuple[list[EnvRead], list[ServiceUse]]:
@@ -376,7 +380,7 @@ def _library_summary(ctx: PackageContext, member: str) -> tuple[list[EnvRead], l
 
 # --- sibling processes --------------------------------------------------------------------------
 
-def _worker_scripts(ctx: PackageContext, draft: Draft, name: str) -> list[Component]:
+def _worker_scripts(ctx: PackageContext, draft: NodeDraft, name: str) -> list[Component]:
     """``worker``/``start:worker`` scripts run a second process from the same image: a worker component."""
     chosen: dict[str, str] = {}
     for script_name in sorted(ctx.package.scripts):
@@ -390,9 +394,9 @@ def _worker_scripts(ctx: PackageContext, draft: Draft, name: str) -> list[Compon
         sibling = draft.copy()
         sibling.drop("ports", "health", "metrics", "framework", "run", "migrations")
         line = ctx.package.line("scripts", script_name)
-        sibling.set("kind", "worker", "node.kind.worker-script", ctx.package.file, line, 0.8)
+        sibling.set("kind", "worker", "node.kind.worker-script", Site(ctx.package.file, line), 0.8)
         argv = direct(script) or ctx.manager.run(script_name)
         _set_run(ctx, sibling, Command(argv, "node.run.worker-script", ctx.package.file, line, 0.8))
         sibling.remove_env("PORT")
-        workers.append(sibling.component(dns_label(f"{name}-{word}"), ctx.root, ANALYZER))
+        workers.append(sibling.component(dns_label(f"{name}-{word}"), ctx.root))
     return workers

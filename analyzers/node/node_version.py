@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kubify.analyzers.draft import Site
 from kubify.analyzers.node.package_json import PackageJson
 from kubify.diagnostics import FileProblem
 from kubify.scan import Inventory, join
@@ -37,6 +38,10 @@ class NodeVersion:
     line: int | None
     confidence: float
     declared: str
+
+    @property
+    def site(self) -> Site | None:
+        return Site(self.file, self.line) if self.file is not None and self.line is not None else None
 
 
 def node_version(inventory: Inventory, package: PackageJson, root_package: PackageJson | None) -> NodeVersion:

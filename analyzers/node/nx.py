@@ -16,9 +16,10 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from kubify.analyzers.draft import Draft, Site
 from kubify.analyzers.node.context import PackageContext
 from kubify.analyzers.node.describe import env_fields
-from kubify.analyzers.node.draft import Draft
+from kubify.analyzers.node.draft import NodeDraft
 from kubify.analyzers.node.frameworks import FRAMEWORKS
 from kubify.analyzers.node.node_version import node_version
 from kubify.analyzers.node.package_json import PackageJson, key_lines
@@ -29,7 +30,7 @@ from kubify.analyzers.node.services import DRIVERS
 from kubify.analyzers.node.source_scan import scan_sources, source_files
 from kubify.analyzers.node.workspaces import NodeIndex, tooling_dir
 from kubify.diagnostics import Diagnostic, FileProblem
-from kubify.ir import Build, Component, Health, Port, Run
+from kubify.ir import Build, Component, EnvVar, Health, Port, Run
 from kubify.naming import dns_label
 from kubify.scan import join, parent, relative_to
 
@@ -106,16 +107,16 @@ def describe_nx(index: NodeIndex, project: NxProject, manager: PackageManager,
     virtual = PackageJson(project.file, {"name": project.name}, project.lines)
     version = node_version(inventory, root_package, None)
     ctx = PackageContext(inventory, index, virtual, None, root_package, manager, version)
-    draft = Draft()
-    draft.set("language", "node", "node.nx.project", project.file, 1, 0.9)
-    draft.set("language_version", str(version.major), version.rule, version.file, version.line, version.confidence)
-    draft.set("package_manager", manager.name, manager.rule, manager.file, manager.line, manager.confidence,
+    draft = NodeDraft()
+    draft.set("language", "node", "node.nx.project", Site(project.file, 1), 0.9)
+    draft.set("language_version", str(version.major), version.rule, version.site, version.confidence)
+    draft.set("package_manager", manager.name, manager.rule, Site(manager.file, manager.line), manager.confidence,
               shown=manager.label)
     name = dns_label(project.name)
     type_line = project.lines.get(("projectType",), 1)
     if not project.application:
-        draft.set("kind", "library", "node.nx.library", project.file, type_line, 0.7)
-        return [draft.component(name, project.root, "node")], []
+        draft.set("kind", "library", "node.nx.library", Site(project.file, type_line), 0.7)
+        return [draft.component(name, project.root)], []
     executor, options = project.build_target()
     flavor, configuration = _flavor(index, project, executor, options)
     if flavor is None:
@@ -130,15 +131,15 @@ def describe_nx(index: NodeIndex, project: NxProject, manager: PackageManager,
                   install=manager.install(version.major),
                   build=(shlex.join(manager.exec("nx", "build", project.name)),),
                   output_dir=_relative(_static_dir(output, executor), project) if flavor == "static" else None)
-    draft.set("build", build, "node.nx.build", configuration or project.file, 1 if configuration else build_line, 0.6,
-              shown="; ".join([*build.install, *build.build]))
+    draft.set("build", build, "node.nx.build", Site(configuration or project.file, 1 if configuration else build_line),
+              0.6, shown="; ".join([*build.install, *build.build]))
     if flavor == "static":
         spa = _spa_framework(executor, configuration, root_package)
         if spa:
-            draft.set("framework", spa, f"node.nx.framework.{spa}", project.file, build_line, 0.7)
+            draft.set("framework", spa, f"node.nx.framework.{spa}", Site(project.file, build_line), 0.7)
         return [_static(draft, name, project, configuration or project.file, build_line)], ctx.notes
     _service(ctx, draft, project, flavor, output, root_package)
-    return [draft.component(name, project.root, "node")], ctx.notes
+    return [draft.component(name, project.root)], ctx.notes
 
 
 def _flavor(index: NodeIndex, project: NxProject, executor: str,
@@ -199,13 +200,13 @@ def _relative(path_in_workspace: str, project: NxProject) -> str:
 
 
 def _static(draft: Draft, name: str, project: NxProject, file: str, line: int) -> Component:
-    draft.set("kind", "static-site", "node.nx.static", file, line, 0.8)
-    draft.set("run", Run(command=("nginx", "-g", "daemon off;")), "node.static.nginx-serve", file, line, 0.5,
+    draft.set("kind", "static-site", "node.nx.static", Site(file, line), 0.8)
+    draft.set("run", Run(command=("nginx", "-g", "daemon off;")), "node.static.nginx-serve", Site(file, line), 0.5,
               shown="nginx -g daemon off;")
-    draft.set("ports", (Port(port=8080, name="http"),), "node.static.nginx-port", file, line, 0.7, shown="8080")
-    draft.set("health", Health(type="http", path="/", port=8080), "node.static.health-root", file, line, 0.5,
+    draft.set("ports", (Port(port=8080, name="http"),), "node.static.nginx-port", Site(file, line), 0.7, shown="8080")
+    draft.set("health", Health(type="http", path="/", port=8080), "node.static.health-root", Site(file, line), 0.5,
               shown="GET / on 8080")
-    return draft.component(name, project.root, "node")
+    return draft.component(name, project.root)
 
 
 def _service(ctx: PackageContext, draft: Draft, project: NxProject, flavor: str, output: str,
@@ -216,34 +217,34 @@ def _service(ctx: PackageContext, draft: Draft, project: NxProject, flavor: str,
     if framework == "express" and "@nestjs/core" in imported:
         framework = "nestjs"
     if framework:
-        draft.set("framework", framework, f"node.nx.framework.{framework}", project.file, 1, 0.8)
+        draft.set("framework", framework, f"node.nx.framework.{framework}", Site(project.file, 1), 0.8)
     resolver = PortResolver(ctx.facts)
     values = [(listen, value) for listen in ctx.facts.listens if (value := resolver.resolve(listen))]
     explicit = next((v for _listen, v in values if v.port is not None), None)
     port = explicit.port if explicit and explicit.port else 3000
     site = explicit.site if explicit else None
-    draft.set("kind", "service", "node.nx.application", project.file, project.lines.get(("projectType",), 1), 0.8)
+    draft.set("kind", "service", "node.nx.application", Site(project.file, project.lines.get(("projectType",), 1)), 0.8)
     draft.set("ports", (Port(port=port, name="http"),), "node.port.listen" if site else "node.port.nx-default",
-              site.file if site else project.file, site.line if site else 1, 0.9 if site else 0.5, shown=str(port))
+              site or Site(project.file, 1), 0.9 if site else 0.5, shown=str(port))
     env = next((v.env for _l, v in values if v.env), None) or ("PORT" if flavor == "next" else None)
     if env:
-        draft.add_env(env, str(port), "node.port.env", site.file if site else project.file,
-                      site.line if site else 1, 0.9 if site else 0.5)
+        draft.add_env(EnvVar(name=env, default=str(port)), "node.port.env", site or Site(project.file, 1),
+                      0.9 if site else 0.5)
     from_project = posixpath.relpath(output, relative_to(project.root, project.workspace))
     argv = (ctx.manager.exec("next", "start", from_project, "-p", str(port)) if flavor == "next"
             else ("node", f"{from_project}/main.js"))
-    draft.set("run", Run(command=argv), f"node.nx.run-{flavor}", project.file,
-              project.lines.get(("targets", "build"), 1), 0.6, shown=" ".join(argv))
+    draft.set("run", Run(command=argv), f"node.nx.run-{flavor}",
+              Site(project.file, project.lines.get(("targets", "build"), 1)), 0.6, shown=" ".join(argv))
     health = code_health(ctx.facts)
     if health is not None:
-        draft.set("health", Health(type="http", path=health.path, port=port), health.rule, health.file, health.line,
-                  health.confidence, shown=f"GET {health.path} on {port}")
+        draft.set("health", Health(type="http", path=health.path, port=port), health.rule,
+                  Site(health.file, health.line), health.confidence, shown=f"GET {health.path} on {port}")
     env_fields(ctx, draft, port)
     for dependency in sorted(imported):
         service = DRIVERS.get(dependency)
         if service is not None and dependency in root_package.dependencies:
             draft.add_dependency(service, f"node.dependency.{dependency.lstrip('@').replace('/', '-')}",
-                                 root_package.file, root_package.dependency_line(dependency), 0.7)
+                                 Site(root_package.file, root_package.dependency_line(dependency)), 0.7)
 
 
 def _package_of(specifier: str) -> str:

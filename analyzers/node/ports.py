@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kubify.analyzers.draft import Site
 from kubify.analyzers.node.source_scan import (
     Listen,
-    Site,
     SourceFacts,
     SourceFile,
     assignments,

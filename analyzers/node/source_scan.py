@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kubify.analyzers.draft import Site
 from kubify.analyzers.node.package_json import line_of_text
 from kubify.diagnostics import FileProblem
 from kubify.scan import Inventory, relative_to
@@ -97,12 +98,6 @@ _CONSUMERS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("@nestjs/bull", re.compile(r"@Processor\s*\("), "bull processor"),
 )
 _METRICS_CALLS = re.compile(r"\b(?:collectDefaultMetrics|promBundle|register\.metrics|PrometheusModule)\b")
-
-
-@dataclass(frozen=True)
-class Site:
-    file: str
-    line: int
 
 
 @dataclass(frozen=True)

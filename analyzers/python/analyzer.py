@@ -14,12 +14,13 @@ import posixpath
 from typing import ClassVar
 
 from kubify.analyzers.base import Analysis, Detection
+from kubify.analyzers.draft import Draft, Site
 from kubify.analyzers.python.build import add_build
 from kubify.analyzers.python.codeindex import CodeIndex
 from kubify.analyzers.python.commands import command_port, migration_tool, split_migrations, to_argv
 from kubify.analyzers.python.decision import Context, Outcome, set_port
 from kubify.analyzers.python.django import DjangoProject, find_django
-from kubify.analyzers.python.draft import Draft, Site
+from kubify.analyzers.python.draft import PythonDraft
 from kubify.analyzers.python.entry import decide
 from kubify.analyzers.python.layout import STRONG_FILES, Layout, is_requirements_file
 from kubify.analyzers.python.manifests import Project, read_project
@@ -90,7 +91,7 @@ def _analyze(inventory: Inventory, detection: Detection) -> Analysis:
     index = CodeIndex(inventory, root, owned)
     django = find_django(inventory, index, root, owned)
     notes: list[Diagnostic] = [*project.diagnostics, *index.diagnostics]
-    draft = Draft()
+    draft = PythonDraft()
     cited = _cited_manifest(manifests)
     strong = any(posixpath.basename(m) in STRONG_FILES or is_requirements_file(m) for m in manifests)
     draft.set("language", "python", "python.detect.manifest" if strong else "python.detect.main-script",
@@ -326,7 +327,7 @@ def _django_base(django: DjangoProject | None, root: str) -> str | None:
 def _worker_base(main: Draft) -> Draft:
     """A worker's draft: the main process's language, build, env and services; nothing about serving."""
     read_by_code = {e.value for e in main.evidence if e.field == "env" and e.rule.startswith("python.env.")}
-    draft = Draft(env={k: v for k, v in main.env.items() if k in read_by_code}, depends=dict(main.depends))
+    draft = PythonDraft(env={k: v for k, v in main.env.items() if k in read_by_code}, depends=dict(main.depends))
     draft.values = {k: v for k, v in main.values.items() if k in SHARED_FIELDS}
     draft.evidence = [e for e in main.evidence if e.field in (*SHARED_FIELDS, "depends_on")
                       or (e.field == "env" and e.value in read_by_code)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from kubify.analyzers.python.draft import Draft, Site
+from kubify.analyzers.draft import Draft, Site
 from kubify.analyzers.python.manifests import Project
 from kubify.analyzers.python.pyversion import DEFAULT_MINOR, choose_minor, exact_minor, is_end_of_life
 from kubify.diagnostics import Diagnostic, FileProblem, warning

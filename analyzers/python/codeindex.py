@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
-from kubify.analyzers.python.draft import Site
+from kubify.analyzers.draft import Site
 from kubify.analyzers.python.facts import AppObject, EnvRead, Include, ModuleFacts, Value
 from kubify.analyzers.python.settings import SettingsClass, SettingsField, env_name
 from kubify.analyzers.python.source import read_module

@@ -1,7 +1,7 @@
 """Shared ground of the entry-point strategies: their inputs, their outcome, how they set fields.
 
 Every strategy (:mod:`.web`, :mod:`.workers`) reads a :class:`Context` and writes fields on
-a :class:`~.draft.Draft` through these helpers, so each value is set together with its
+a :class:`~kubify.analyzers.draft.Draft` through these helpers, so each value is set together with its
 evidence and the port always comes with the env var it is read from.
 """
 
@@ -11,9 +11,9 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kubify.analyzers.draft import Draft, Site
 from kubify.analyzers.python.codeindex import CodeIndex
 from kubify.analyzers.python.django import DjangoProject
-from kubify.analyzers.python.draft import Draft, Site
 from kubify.analyzers.python.facts import ModuleFacts, RunCall, Value
 from kubify.analyzers.python.manifests import Project
 from kubify.analyzers.python.servers import LOOPBACK

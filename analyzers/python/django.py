@@ -13,8 +13,8 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from kubify.analyzers.draft import Site
 from kubify.analyzers.python.codeindex import CodeIndex
-from kubify.analyzers.python.draft import Site
 from kubify.analyzers.python.facts import ModuleFacts
 from kubify.diagnostics import FileProblem
 from kubify.scan import Inventory, join, parent, relative_to

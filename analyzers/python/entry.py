@@ -3,13 +3,13 @@
 Strategies are tried in order — Django project, web app object, Streamlit/Chainlit/Panel script, Ray Serve
 (:mod:`.web`), then task queue, bot, main script, console scripts, library
 (:mod:`.workers`) — and the first that recognises the code decides. Each sets its fields on
-the :class:`~.draft.Draft` with the file and line that justified them.
+the :class:`~kubify.analyzers.draft.Draft` with the file and line that justified them.
 """
 
 from __future__ import annotations
 
+from kubify.analyzers.draft import Draft
 from kubify.analyzers.python.decision import Context, Outcome, Strategy
-from kubify.analyzers.python.draft import Draft
 from kubify.analyzers.python.web import django_project, file_app, ray_serve, web_app
 from kubify.analyzers.python.workers import (
     bot,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kubify.analyzers.python.draft import Site
+from kubify.analyzers.draft import Site
 from kubify.analyzers.python.settings import SettingsClass
 
 

@@ -13,7 +13,7 @@ import configparser
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubify.analyzers.python.draft import Site
+from kubify.analyzers.draft import Site
 from kubify.analyzers.python.layout import is_dev_requirements, is_requirements_file
 from kubify.analyzers.python.lines import SectionLines, find_line
 from kubify.analyzers.python.requirements import Requirement, normalize, parse_requirement, read_requirements

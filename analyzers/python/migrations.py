@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import posixpath
 
+from kubify.analyzers.draft import Draft, Site
 from kubify.analyzers.python.django import DjangoProject
-from kubify.analyzers.python.draft import Draft, Site
 from kubify.analyzers.python.manifests import Project
 from kubify.ir import Migration
 from kubify.scan import Inventory, join, relative_to

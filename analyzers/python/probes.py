@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
+from kubify.analyzers.draft import Draft, Site
 from kubify.analyzers.python.codeindex import CodeIndex, url_join
-from kubify.analyzers.python.draft import Draft, Site
 from kubify.analyzers.python.manifests import Project
 from kubify.ir import Health, Metrics
 

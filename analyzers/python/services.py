@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
+from kubify.analyzers.draft import Draft, Site
 from kubify.analyzers.python.codeindex import CodeIndex
-from kubify.analyzers.python.draft import Draft, Site
 from kubify.analyzers.python.manifests import Project
 
 #: Distribution (PEP 503 name) → backing service it talks to.

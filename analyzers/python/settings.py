@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from kubify.analyzers.python.draft import Site
+from kubify.analyzers.draft import Site
 from kubify.analyzers.python.pyast import argument, literal_text, qualname, string, valid_env_name
 
 _SECRET_TYPES = ("SecretStr", "SecretBytes", "PostgresDsn", "MySQLDsn", "RedisDsn", "MongoDsn", "AmqpDsn")

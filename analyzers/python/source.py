@@ -15,7 +15,7 @@ import ast
 import re
 from functools import cached_property
 
-from kubify.analyzers.python.draft import Site
+from kubify.analyzers.draft import Site
 from kubify.analyzers.python.facts import AppObject, EnvRead, Include, ModuleFacts, Route, RunCall, Value
 from kubify.analyzers.python.pyast import (
     EnvCall,

@@ -11,6 +11,7 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kubify.analyzers.draft import Draft, Site
 from kubify.analyzers.python.decision import (
     Context,
     Outcome,
@@ -25,7 +26,6 @@ from kubify.analyzers.python.decision import (
     set_port,
     set_run,
 )
-from kubify.analyzers.python.draft import Draft, Site
 from kubify.analyzers.python.facts import AppObject, ModuleFacts, RunCall
 from kubify.analyzers.python.servers import (
     ASGI_FRAMEWORKS,

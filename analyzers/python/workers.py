@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 
+from kubify.analyzers.draft import Draft, Site
 from kubify.analyzers.python.decision import (
     Context,
     Outcome,
@@ -22,7 +23,6 @@ from kubify.analyzers.python.decision import (
     set_port,
     set_run,
 )
-from kubify.analyzers.python.draft import Draft, Site
 from kubify.analyzers.python.facts import ModuleFacts
 from kubify.diagnostics import info
 

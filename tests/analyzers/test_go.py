@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kubify.analyzers.base import Analysis
+from kubify.analyzers.draft import Site
 from kubify.analyzers.go import ANALYZER
 from kubify.analyzers.go.facts import package_facts
-from kubify.analyzers.go.records import Site
 from kubify.analyzers.go.resolve import Resolver, port_in
 from kubify.analyzers.go.source import parse_go
 from kubify.ir import Component, Dependency, EnvVar, Health, Migration, Port
