@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kubify.signals.images import ImageRef, split_image
+
 #: Official images whose name says the language (tag = language version where marked True).
 _LANGUAGES: dict[str, tuple[str, bool]] = {
     "python": ("python", True), "pypy": ("python", True),
@@ -45,41 +47,20 @@ _ROOT_USERS = frozenset({"root", "0", "root:root", "0:0", "root:0", "0:root"})
 
 
 @dataclass(frozen=True)
-class ImageRef:
-    """A parsed image reference: ``[registry/]repository[:tag][@digest]``."""
-
-    registry: str | None
-    repository: str
-    tag: str | None
-    digest: str | None
-
-    @property
-    def name(self) -> str:
-        """The last path component: ``python`` for ``docker.io/library/python``."""
-        return self.repository.rsplit("/", 1)[-1]
-
-
-@dataclass(frozen=True)
 class LanguageHint:
     language: str
     version: str | None = None
     framework: str | None = None
 
 
-def parse_image(reference: str) -> ImageRef:
-    """Split an image reference; the registry is a first component with a dot, a port or ``localhost``."""
-    rest, _, digest = reference.strip().lower().partition("@")
-    head, slash, tail = rest.partition("/")
-    registry = None
-    if slash and ("." in head or ":" in head or head == "localhost"):
-        registry, rest = head, tail
-    repository, colon, tag = rest.rpartition(":") if ":" in rest.rsplit("/", 1)[-1] else (rest, "", "")
-    return ImageRef(registry=registry, repository=repository, tag=tag if colon else None, digest=digest or None)
+def _image_ref(reference: str) -> ImageRef:
+    """The reference, lowercased, split even when malformed: a FROM line is read for hints, not validated."""
+    return split_image(reference.lower())
 
 
 def language_of(reference: str) -> LanguageHint | None:
     """The language runtime an image provides, judging by its name and tag only."""
-    image = parse_image(reference)
+    image = _image_ref(reference)
     framework = next((fw for needle, fw in _FRAMEWORKS if needle in image.name), None)
     if image.name in _LANGUAGES:
         language, tag_is_version = _LANGUAGES[image.name]
@@ -103,7 +84,7 @@ def _version(tag: str | None) -> str | None:
 
 def static_server_port(reference: str) -> int | None:
     """The port a static web server image listens on by default, or None if it is not one."""
-    image = parse_image(reference)
+    image = _image_ref(reference)
     if image.name not in _STATIC_SERVERS:
         return None
     return 8080 if image.repository.startswith("bitnami/") else _STATIC_SERVERS[image.name]
@@ -111,7 +92,7 @@ def static_server_port(reference: str) -> int | None:
 
 def runs_as_non_root(reference: str) -> bool:
     """Images known to set a non-root USER themselves (distroless ``:nonroot``, Chainguard, Bitnami)."""
-    image = parse_image(reference)
+    image = _image_ref(reference)
     tag = image.tag or ""
     return ("nonroot" in tag or image.name == "nginx-unprivileged" or image.repository.startswith("bitnami/")
             or (image.registry == "cgr.dev" and "-dev" not in tag))
@@ -123,7 +104,7 @@ def is_root_user(user: str) -> bool:
 
 def floating_tag(reference: str) -> str | None:
     """``"latest"`` or ``"no tag"`` when the reference is not pinned; None when it is."""
-    image = parse_image(reference)
+    image = _image_ref(reference)
     if image.digest or image.name == "scratch":
         return None
     if image.tag is None:

@@ -74,15 +74,22 @@ def parse_image(image: str) -> ImageRef | None:
     text = image.strip()
     if not text or any(c.isspace() for c in text):
         return None
-    rest, _, digest = text.partition("@")
+    ref = split_image(text)
+    return ref if ref.repository and ref.tag != "" else None
+
+
+def split_image(image: str) -> ImageRef:
+    """Split a reference however malformed (an empty repository, a ``name:`` with an empty tag).
+
+    The registry is a first component with a dot, a port or ``localhost``.
+    """
+    rest, _, digest = image.strip().partition("@")
     registry = None
     first, slash, remainder = rest.partition("/")
     if slash and ("." in first or ":" in first or first == "localhost"):
         registry, rest = first, remainder
     repository, colon, tag = rest.rpartition(":") if ":" in rest.rsplit("/", 1)[-1] else (rest, "", "")
-    if not repository or (colon and not tag):
-        return None
-    return ImageRef(registry, repository, tag or None, digest or None)
+    return ImageRef(registry, repository, tag if colon else None, digest or None)
 
 
 def backing_kind(image: str) -> BackingKind | None:
