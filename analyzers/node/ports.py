@@ -21,6 +21,7 @@ from kubify.analyzers.node.source_scan import (
     assignments,
     balanced_arguments,
     keyed_values,
+    unquoted,
 )
 
 MAX_DEPTH = 8
@@ -179,26 +180,10 @@ def _strip_call(expr: str) -> str:
 
 def _split_top(expr: str) -> list[str]:
     """Split on ``||`` / ``??`` outside brackets and strings."""
-    parts, depth, start, index = [], 0, 0, 0
-    quote: str | None = None
-    while index < len(expr):
-        char = expr[index]
-        if quote:
-            if char == "\\":
-                index += 1
-            elif char == quote:
-                quote = None
-        elif char in "'\"`":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif depth == 0 and expr.startswith(("||", "??"), index):
+    parts, start = [], 0
+    for index, _char, depth in unquoted(expr):
+        if index >= start and depth == 0 and expr.startswith(("||", "??"), index):
             parts.append(expr[start:index])
-            index += 2
-            start = index
-            continue
-        index += 1
+            start = index + 2
     parts.append(expr[start:])
     return [p.strip() for p in parts if p.strip()]

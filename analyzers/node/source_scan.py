@@ -10,6 +10,7 @@ fact keeps its file and line; :mod:`.ports` and the analyzer decide what they me
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from kubify.analyzers.draft import Site
@@ -278,12 +279,16 @@ def _callback(expression: str) -> bool:
     return expression.startswith(("(", "function", "async")) or "=>" in expression
 
 
-def balanced_arguments(code: str, opening: int, limit: int = 2000) -> list[str] | None:
-    """The top-level, comma-separated arguments of the call whose ``(`` (or ``{``) is at ``opening``."""
-    depth, start, parts = 0, opening + 1, []
+def unquoted(code: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, str, int]]:
+    """``(index, char, depth)`` for each character of ``code[start:end]`` outside string literals.
+
+    ``depth`` is the bracket depth after the character: an opening bracket counts itself, a
+    closing one does not.
+    """
+    depth = 0
     quote: str | None = None
-    index = opening
-    end = min(len(code), opening + limit)
+    index = start
+    end = len(code) if end is None else end
     while index < end:
         char = code[index]
         if quote:
@@ -293,17 +298,25 @@ def balanced_arguments(code: str, opening: int, limit: int = 2000) -> list[str] 
                 quote = None
         elif char in "'\"`":
             quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth == 0:
-                parts.append(code[start:index])
-                return [p.strip() for p in parts if p.strip()]
-        elif char == "," and depth == 1:
+        else:
+            if char in "([{":
+                depth += 1
+            elif char in ")]}":
+                depth -= 1
+            yield index, char, depth
+        index += 1
+
+
+def balanced_arguments(code: str, opening: int, limit: int = 2000) -> list[str] | None:
+    """The top-level, comma-separated arguments of the call whose ``(`` (or ``{``) is at ``opening``."""
+    start, parts = opening + 1, []
+    for index, char, depth in unquoted(code, opening, min(len(code), opening + limit)):
+        if char in ")]}" and depth == 0:
+            parts.append(code[start:index])
+            return [p.strip() for p in parts if p.strip()]
+        if char == "," and depth == 1:
             parts.append(code[start:index])
             start = index + 1
-        index += 1
     return None
 
 
