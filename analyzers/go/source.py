@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -127,13 +128,8 @@ def closing_paren(code: str, open_paren: int, limit: int = 4000) -> int | None:
 
 def _scan_call(code: str, open_paren: int, limit: int) -> tuple[list[str], int] | None:
     args: list[str] = []
-    depth, start, index = 0, open_paren + 1, open_paren + 1
-    end = min(len(code), open_paren + limit)
-    while index < end:
-        char = code[index]
-        if char in "\"'`":
-            index = _skip_literal(code, index, end)
-            continue
+    depth, start = 0, open_paren + 1
+    for index, char in _code(code, open_paren + 1, min(len(code), open_paren + limit)):
         if char in "([{":
             depth += 1
         elif char in ")]}":
@@ -146,48 +142,51 @@ def _scan_call(code: str, open_paren: int, limit: int) -> tuple[list[str], int] 
         elif char == "," and depth == 0:
             args.append(code[start:index].strip())
             start = index + 1
-        index += 1
     return None
 
 
 def expression_at(code: str, start: int, limit: int = 400) -> str:
     """The expression starting at ``start`` up to the next top-level ``,``, ``;``, newline or closing bracket."""
-    depth, index = 0, start
-    end = min(len(code), start + limit)
-    while index < end:
-        char = code[index]
-        if char in "\"'`":
-            index = _skip_literal(code, index, end)
-            continue
+    depth, stop = 0, start
+    for index, char in _code(code, start, min(len(code), start + limit)):
+        if depth == 0 and char in ")]},;\n":
+            return code[start:index].strip()
         if char in "([{":
             depth += 1
         elif char in ")]}":
-            if depth == 0:
-                break
             depth -= 1
-        elif depth == 0 and char in ",;\n":
-            break
-        index += 1
-    return code[start:index].strip()
+        stop = index + 1
+    return code[start:stop].strip()
 
 
 def braced_body(code: str, open_brace: int, limit: int = 8000) -> str | None:
     """The text between ``{`` at ``open_brace`` and its matching ``}``."""
-    depth, index = 0, open_brace
-    end = min(len(code), open_brace + limit)
-    while index < end:
-        char = code[index]
-        if char in "\"'`":
-            index = _skip_literal(code, index, end)
-            continue
+    depth = 0
+    for index, char in _code(code, open_brace, min(len(code), open_brace + limit)):
         if char == "{":
             depth += 1
         elif char == "}":
             depth -= 1
             if depth == 0:
                 return code[open_brace + 1:index]
-        index += 1
     return None
+
+
+def _code(code: str, start: int, end: int) -> Iterator[tuple[int, str]]:
+    """``(offset, char)`` for each character of ``code[start:end]`` outside string and rune literals.
+
+    A literal is skipped whole and reported once, as its closing quote (at the last offset it
+    took), so nothing inside it looks like a bracket or a separator.
+    """
+    index = start
+    while index < end:
+        char = code[index]
+        if char in "\"'`":
+            index = _skip_literal(code, index, end)
+            yield index - 1, char
+        else:
+            yield index, char
+            index += 1
 
 
 def _skip_literal(code: str, index: int, end: int) -> int:
