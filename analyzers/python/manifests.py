@@ -74,6 +74,10 @@ class Project:
                 return found
         return None
 
+    def unreadable(self, problem: FileProblem) -> None:
+        """A manifest that cannot be read is a warning: the others still count."""
+        self.diagnostics.append(problem.diagnostic.model_copy(update={"severity": "warning"}))
+
     def add(self, requirement: Requirement) -> None:
         known = self.dependencies.get(requirement.name)
         if known is None:
@@ -98,15 +102,10 @@ def read_project(inventory: Inventory, root: str, manifests: tuple[str, ...]) ->
 # --- pyproject.toml -------------------------------------------------------------------
 
 def _pyproject(inventory: Inventory, project: Project) -> None:
-    rel = join(project.root, "pyproject.toml")
-    if not inventory.has(rel):
+    manifest = _toml(inventory, project, "pyproject.toml")
+    if manifest is None:
         return
-    try:
-        table = inventory.toml(rel)
-        lines = SectionLines(inventory.text(rel))
-    except FileProblem as problem:
-        project.diagnostics.append(problem.diagnostic.model_copy(update={"severity": "warning"}))
-        return
+    rel, table, lines = manifest
     meta = _dict(table.get("project"))
     tool = _dict(table.get("tool"))
     poetry = _dict(tool.get("poetry"))
@@ -209,15 +208,10 @@ def _preferred(root: str, files: list[str]) -> str | None:
 # --- Pipfile ----------------------------------------------------------------------------
 
 def _pipfile(inventory: Inventory, project: Project) -> None:
-    rel = join(project.root, "Pipfile")
-    if not inventory.has(rel):
+    manifest = _toml(inventory, project, "Pipfile")
+    if manifest is None:
         return
-    try:
-        table = inventory.toml(rel)
-        lines = SectionLines(inventory.text(rel))
-    except FileProblem as problem:
-        project.diagnostics.append(problem.diagnostic.model_copy(update={"severity": "warning"}))
-        return
+    rel, table, lines = manifest
     packages = _dict(table.get("packages"))
     for key in sorted(packages):
         extras = _strings(_dict(packages[key]).get("extras"))
@@ -240,7 +234,7 @@ def _setup_py(inventory: Inventory, project: Project) -> None:
     try:
         tree = ast.parse(inventory.text(rel), filename=rel)
     except FileProblem as problem:
-        project.diagnostics.append(problem.diagnostic.model_copy(update={"severity": "warning"}))
+        project.unreadable(problem)
         return
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         project.diagnostics.append(warning("python.setup-py.syntax", f"setup.py does not parse: {exc}"[:300],
@@ -305,7 +299,7 @@ def _setup_cfg(inventory: Inventory, project: Project) -> None:
         text = inventory.text(rel)
         parser.read_string(text, source=rel)
     except FileProblem as problem:
-        project.diagnostics.append(problem.diagnostic.model_copy(update={"severity": "warning"}))
+        project.unreadable(problem)
         return
     except configparser.Error as exc:
         project.diagnostics.append(warning("python.setup-cfg.syntax", f"setup.cfg does not parse: {exc}"[:300],
@@ -345,7 +339,7 @@ def _conda(inventory: Inventory, project: Project) -> None:
         document = inventory.yaml(rel)
         text = inventory.text(rel)
     except FileProblem as problem:
-        project.diagnostics.append(problem.diagnostic.model_copy(update={"severity": "warning"}))
+        project.unreadable(problem)
         return
     project.tools.setdefault("conda", Site(rel, 1))
     for item in _list(_dict(document).get("dependencies")):
@@ -372,6 +366,18 @@ def _conda_item(project: Project, rel: str, text: str, item: str) -> None:
 
 
 # --- helpers ----------------------------------------------------------------------------
+
+def _toml(inventory: Inventory, project: Project, name: str) -> tuple[str, dict[str, Any], SectionLines] | None:
+    """The TOML manifest ``name`` in the root, its table and lines; None when absent or unreadable."""
+    rel = join(project.root, name)
+    if not inventory.has(rel):
+        return None
+    try:
+        return rel, inventory.toml(rel), SectionLines(inventory.text(rel))
+    except FileProblem as problem:
+        project.unreadable(problem)
+        return None
+
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
