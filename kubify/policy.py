@@ -25,7 +25,7 @@ from typing import Any
 
 from kubify.diagnostics import Diagnostic, Severity
 from kubify.k8s_names import map_selector_matches, selector_matches
-from kubify.k8s_objects import Container, Subject, as_dict, as_list, containers
+from kubify.k8s_objects import Container, PodTemplate, Subject, as_dict, as_list, containers
 from kubify.signals.secrets import looks_secret
 
 ALLOW_ANNOTATION = "kubify.dev/allow"
@@ -85,6 +85,17 @@ _DEPRECATED: dict[tuple[str, str], tuple[str, str]] = {
 def _one_of(value: Any, allowed: frozenset[str]) -> bool:
     """Set membership that tolerates unhashable junk from untrusted manifests."""
     return isinstance(value, str) and value in allowed
+
+
+def _security_contexts(pod: PodTemplate) -> list[tuple[str, dict[str, Any]]]:
+    """The pod's securityContext and each container's, with their paths: PSS checks some fields at both levels."""
+    return [(pod.path, pod.security)] + [(c.path, c.security) for c in containers(pod)]
+
+
+def _user_namespaced(pod: PodTemplate) -> bool:
+    """A pod in its own user namespace (``hostUsers: false``) is exempt from the run-as checks (its root is not
+    the node's)."""
+    return pod.spec.get("hostUsers") is False
 
 
 @dataclass(frozen=True)
@@ -166,8 +177,7 @@ def _host_ports(subject: Subject, _: Sequence[Subject]) -> Iterator[Finding]:
 
 def _apparmor(subject: Subject, _: Sequence[Subject]) -> Iterator[Finding]:
     for pod in subject.pods:
-        contexts = [(pod.path, pod.security)] + [(c.path, c.security) for c in containers(pod)]
-        for path, context in contexts:
+        for path, context in _security_contexts(pod):
             profile = as_dict(context.get("appArmorProfile")).get("type")
             if profile is not None and not _one_of(profile, _SAFE_APPARMOR):
                 yield Finding(f"{path}.securityContext.appArmorProfile.type",
@@ -182,8 +192,7 @@ def _apparmor(subject: Subject, _: Sequence[Subject]) -> Iterator[Finding]:
 
 def _selinux(subject: Subject, _: Sequence[Subject]) -> Iterator[Finding]:
     for pod in subject.pods:
-        contexts = [(pod.path, pod.security)] + [(c.path, c.security) for c in containers(pod)]
-        for path, context in contexts:
+        for path, context in _security_contexts(pod):
             options = as_dict(context.get("seLinuxOptions"))
             if not _one_of(options.get("type", ""), _SAFE_SELINUX_TYPES) or options.get("user") or options.get("role"):
                 yield Finding(f"{path}.securityContext.seLinuxOptions", "SELinux options set a custom user, role "
@@ -227,8 +236,7 @@ def _host_probes(subject: Subject, _: Sequence[Subject]) -> Iterator[Finding]:
 
 def _windows_host_process(subject: Subject, _: Sequence[Subject]) -> Iterator[Finding]:
     for pod in subject.pods:
-        contexts = [(pod.path, pod.security)] + [(c.path, c.security) for c in containers(pod)]
-        for path, context in contexts:
+        for path, context in _security_contexts(pod):
             if as_dict(context.get("windowsOptions")).get("hostProcess") is True:
                 yield Finding(f"{path}.securityContext.windowsOptions.hostProcess", "Windows HostProcess "
                               "containers have node access", "remove hostProcess (PSS baseline)")
@@ -249,7 +257,7 @@ def _allow_privilege_escalation(subject: Subject, _: Sequence[Subject]) -> Itera
 
 def _run_as_non_root(subject: Subject, _: Sequence[Subject]) -> Iterator[Finding]:
     for pod in subject.pods:
-        if pod.spec.get("hostUsers") is False:
+        if _user_namespaced(pod):
             continue
         pod_level = pod.security.get("runAsNonRoot")
         for container in containers(pod):
@@ -262,10 +270,9 @@ def _run_as_non_root(subject: Subject, _: Sequence[Subject]) -> Iterator[Finding
 
 def _run_as_user(subject: Subject, _: Sequence[Subject]) -> Iterator[Finding]:
     for pod in subject.pods:
-        if pod.spec.get("hostUsers") is False:
+        if _user_namespaced(pod):
             continue
-        contexts = [(pod.path, pod.security)] + [(c.path, c.security) for c in containers(pod)]
-        for path, context in contexts:
+        for path, context in _security_contexts(pod):
             user = context.get("runAsUser")
             if user == 0 and not isinstance(user, bool):
                 yield Finding(f"{path}.securityContext.runAsUser", "runAsUser is 0 (root)",
