@@ -263,9 +263,11 @@ def _migrations(scope: Scope, component: Component, plan: EnvPlan) -> Objects:
     own = labels(scope, name, "migration")
     steps: list[Obj] = []
     used: set[str] = set()
-    for index, migration in enumerate(component.migrations, start=1):
-        step_name = dns_label(f"migrate-{migration.tool}", fallback="migrate")
-        step_name = step_name if step_name not in used else f"migrate-{index}"
+    for migration in component.migrations:
+        base = step_name = dns_label(f"migrate-{migration.tool}", fallback="migrate")
+        number = 2
+        while step_name in used:  # unique by construction: a tool may itself be named "2"
+            step_name, number = f"{base[:55]}-{number}", number + 1
         used.add(step_name)
         step = container(scope, component, env=plan.env, env_from=plan.env_from, command=list(migration.command),
                          serving=False, name=step_name)
