@@ -37,6 +37,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from kubify.ir import RUNNABLE_KINDS, Application, Build, Component
 
+from .k8s_common import image_owner
 from .migration_tools import go_tools, migration_dirs, uses_prisma
 from .options import Artifact, LowerOptions
 
@@ -103,6 +104,8 @@ def lower(app: Application, options: LowerOptions) -> list[Artifact]:
     """``<component>/Dockerfile`` and its ``.dockerignore`` for every generated build."""
     artifacts: list[Artifact] = []
     for component in sorted(app.components, key=lambda c: c.name):
+        if image_owner(app, component) is not component:
+            continue  # runs a sibling's image: one Dockerfile per recipe
         rendered = render(component, app.components)
         if rendered is not None:
             dockerfile, ignore = rendered

@@ -24,6 +24,7 @@ from .k8s_common import (
     Obj,
     Scope,
     derived_name,
+    image_owner,
     labels,
     metadata,
     selector,
@@ -116,8 +117,8 @@ def _template(scope: Scope, component: Component, plan: EnvPlan, pod_labels: dic
 
 
 def _main_container(scope: Scope, component: Component, plan: EnvPlan, *, serving: bool = True) -> Obj:
-    return container(scope, component, env=plan.env, env_from=plan.env_from, command=container_command(component),
-                     serving=serving)
+    command = container_command(component, owns_image=image_owner(scope.app, component) is component)
+    return container(scope, component, env=plan.env, env_from=plan.env_from, command=command, serving=serving)
 
 
 def _long_running(scope: Scope, component: Component, plan: EnvPlan) -> Objects:

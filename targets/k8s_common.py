@@ -101,10 +101,21 @@ def content_tag(app: Application, component: Component) -> str:
     return f"sha-{digest[:12]}"
 
 
+def image_owner(app: Application, component: Component) -> Component:
+    """The component whose image ``component`` runs: itself, or — for processes of one root built
+    by one recipe (a web app and its worker) — the first of them by name, so one image is built."""
+    build = component.build
+    if build is None or build.image:
+        return component
+    sharing = [c for c in app.components if c.path == component.path and c.build == build]
+    return min(sharing, key=lambda c: c.name, default=component)
+
+
 def image_ref(scope: Scope, component: Component) -> str:
     """The image a component runs: its prebuilt image, else the one kubify builds for it."""
     if component.build is not None and component.build.image:
         return component.build.image
+    component = image_owner(scope.app, component)
     tag = content_tag(scope.app, component)
     registry = scope.options.registry
     if registry:

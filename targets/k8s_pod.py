@@ -151,12 +151,16 @@ def run_uid(component: Component) -> int:
     return int(user) if user.isdigit() and int(user) > 0 else APP_UID
 
 
-def container_command(component: Component) -> list[str] | None:
-    """The ``command`` to set, or None to keep the image's ENTRYPOINT/CMD."""
+def container_command(component: Component, *, owns_image: bool = True) -> list[str] | None:
+    """The ``command`` to set, or None to keep the image's ENTRYPOINT/CMD.
+
+    A component running a sibling's generated image (``owns_image`` false) needs its own command:
+    that image's CMD starts the sibling.
+    """
     run = component.run
     if run is None or not run.command:
         return None
-    if component.build is not None and component.build.generated:
+    if component.build is not None and component.build.generated and owns_image:
         return None
     if _run_from_dockerfile(component):
         return None

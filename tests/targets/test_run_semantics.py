@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from kubify import pipeline
+from kubify.ir import Application, Build, Component, Run
+from kubify.targets import dockerfile, k8s
+from kubify.targets.options import LowerOptions
 
 
 def container_of(tmp_path: Path, service: str) -> dict[str, object]:
@@ -29,3 +32,18 @@ def test_compose_entrypoint_replaces_the_whole_command(tmp_path: Path) -> None:
     container = container_of(tmp_path, "    entrypoint: [python]\n    command: [worker.py]\n")
     assert container.get("command") == ["python", "worker.py"]
     assert "args" not in container
+
+
+def test_a_web_process_and_its_worker_share_one_generated_image() -> None:
+    build = Build(generated=True, context="api", base_image="python:3.12-slim", install=("pip install .",))
+    web = Component(name="api", path="api", language="python", build=build,
+                    run=Run(command=("gunicorn", "app:app")), ports=())
+    worker = Component(name="api-worker", path="api", kind="worker", language="python", build=build,
+                       run=Run(command=("celery", "-A", "app", "worker")))
+    app = Application(name="shop", components=(web, worker))
+    assert [a.path for a in dockerfile.lower(app, LowerOptions())] == ["api/Dockerfile", "api/Dockerfile.dockerignore"]
+    containers = {o["metadata"]["name"]: o["spec"]["template"]["spec"]["containers"][0]
+                  for a in k8s.lower(app, LowerOptions()) if (o := a.object) and o["kind"] == "Deployment"}
+    assert containers["api"]["image"] == containers["api-worker"]["image"]
+    assert "command" not in containers["api"]
+    assert containers["api-worker"]["command"] == ["celery", "-A", "app", "worker"]
