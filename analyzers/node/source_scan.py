@@ -26,8 +26,16 @@ SKIP_DIRS = frozenset({
     "storybook", ".storybook", "stories", "migrations", "seeds", "seeders", "types", "typings", "@types",
     "vendor", ".output", ".vercel", ".netlify", "tmp", "benchmark", "benchmarks",
 })
-_SKIP_NAME = re.compile(r"(?:\.(?:test|spec|stories|story|d|min|bench)\.[cm]?[jt]sx?$|\.config\.[cm]?[jt]s$|"
+_SKIP_NAME = re.compile(r"(?:\.(?:test|spec|stories|story|d|min|bench)\.[cm]?[jt]sx?$|"
                         r"^(?:\.eslintrc|\.prettierrc|gulpfile|gruntfile|jest\.setup|setupTests)\b)", re.I)
+#: Build/test tool configs, wherever they sit. Other ``*.config.ts`` files below the package root
+#: (NestJS ``src/config/app.config.ts``) are the app's runtime configuration and are read.
+_TOOL_CONFIG = re.compile(r"^(?:vite|vitest|jest|webpack|rollup|rspack|next|nuxt|tailwind|postcss|babel|eslint|"
+                          r"prettier|stylelint|svelte|astro|playwright|cypress|karma|tsup|esbuild|remix|vue|"
+                          r"craco|gatsby|docusaurus|metro|commitlint|lint-staged|storybook|electron-builder|"
+                          r"uno|windi|panda|quasar|drizzle|sentry|tsdown|unbuild|wrangler)\b[\w.-]*\.config\."
+                          r"[cm]?[jt]s$", re.I)
+_CONFIG_NAME = re.compile(r"\.config\.[cm]?[jt]s$", re.I)
 PRIORITY_DIRS: tuple[str, ...] = ("", "src", "server", "app", "api", "lib", "bin", "source", "backend", "routes",
                                   "pages", "config", "services", "controllers", "modules", "workers", "jobs")
 MAX_FILES = 300
@@ -175,12 +183,20 @@ def source_files(inventory: Inventory, root: str, entries: list[str], exclude: l
         parts = local.split("/")
         if rel.startswith(excluded) or len(parts) > MAX_DEPTH or any(p in SKIP_DIRS for p in parts[:-1]):
             continue
-        if rel.endswith(SOURCE_SUFFIXES) and not _SKIP_NAME.search(parts[-1]):
+        if rel.endswith(SOURCE_SUFFIXES) and not _skipped_name(parts):
             candidates.append(rel)
     chosen = [e for e in entries if inventory.has(e)]
     rest = sorted(set(candidates) - set(chosen), key=lambda r: (_rank(relative_to(r, root)), r))
     ordered = chosen + rest
     return ordered[:MAX_FILES], len(ordered) > MAX_FILES
+
+
+def _skipped_name(parts: list[str]) -> bool:
+    """Tests, declarations, bundles and tool configs; a ``*.config.*`` at the package root is a tool's."""
+    name = parts[-1]
+    if _SKIP_NAME.search(name) or _TOOL_CONFIG.search(name):
+        return True
+    return len(parts) == 1 and _CONFIG_NAME.search(name) is not None
 
 
 def _rank(local: str) -> tuple[int, int]:

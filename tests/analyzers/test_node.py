@@ -345,6 +345,28 @@ def test_env_reads_and_secrets(tmp_path: Path) -> None:
     assert not {"HOME", "npm_package_version", "OLD_SETTING"} & set(values)
 
 
+def test_runtime_config_modules_are_read_but_tool_configs_are_not(tmp_path: Path) -> None:
+    """NestJS-style ``src/config/*.config.ts`` read the runtime env; vite/jest configs at any depth do not."""
+    components, _ = tree(tmp_path, {
+        "package.json": pkg(scripts={"start": "node dist/main"}, dependencies={"@nestjs/core": "^11"}),
+        "src/main.ts": "const app = await NestFactory.create(AppModule);\nawait app.listen(3000);\n",
+        "src/config/app.config.ts": ("export default registerAs('app', () => ({\n"
+                                     "  name: process.env.APP_NAME || 'app',\n"
+                                     "  apiPrefix: process.env.API_PREFIX || 'api',\n}));\n"),
+        "src/config/database.config.ts": "export const url = process.env.DATABASE_URL;\n",
+        "vite.config.ts": "export default { define: { X: process.env.VITE_ONLY_AT_BUILD } };\n",
+        "src/ui/vitest.config.ts": "export default { test: { env: process.env.VITEST_ONLY } };\n",
+        "jest.config.js": "module.exports = { testTimeout: process.env.JEST_TIMEOUT };\n",
+    })
+    app = only(components)
+    values = env(app)
+    assert values["APP_NAME"] == ("app", False) and values["API_PREFIX"] == ("api", False)
+    assert values["DATABASE_URL"] == (None, True)
+    name_evidence = [e for e in app.evidence if e.field == "env" and "APP_NAME" in str(e.value)]
+    assert name_evidence and name_evidence[0].file == "src/config/app.config.ts" and name_evidence[0].line == 2
+    assert not {"VITE_ONLY_AT_BUILD", "VITEST_ONLY", "JEST_TIMEOUT"} & set(values)
+
+
 def test_health_routes_in_code(tmp_path: Path) -> None:
     components, _ = tree(tmp_path, {
         "package.json": pkg(scripts={"start": "node app.js"}, dependencies={"fastify": "^4"}),
