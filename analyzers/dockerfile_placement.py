@@ -31,6 +31,8 @@ IGNORED_DIRS: frozenset[str] = frozenset({
     "docs", "doc", "examples", "example", "samples", "sample", "test", "tests", "testdata", "fixtures",
     "__tests__", "e2e", ".devcontainer", ".github", ".gitlab", ".circleci", ".vscode",
 })
+#: A folder whose name has one of these words (``integration-test``, ``e2e-tests``) holds test harnesses.
+_TEST_TOKENS: frozenset[str] = frozenset({"test", "tests", "testing", "e2e", "testdata"})
 COMPOSE_FILES: tuple[str, ...] = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 #: Folders that hold build files for code that lives above them (``docker/Dockerfile``).
 PACKAGING_DIRS: frozenset[str] = frozenset({
@@ -108,7 +110,12 @@ def classify(path: str) -> Candidate | None:
 
 
 def in_ignored_dir(path: str) -> bool:
-    return any(part.lower() in IGNORED_DIRS for part in PurePosixPath(path).parts[:-1])
+    """Under docs/examples/tests — including compound test folders (``integration-test``, ``e2e_tests``)."""
+    return any(part.lower() in IGNORED_DIRS or _is_test_dir(part) for part in PurePosixPath(path).parts[:-1])
+
+
+def _is_test_dir(part: str) -> bool:
+    return any(token in _TEST_TOKENS for token in re.split(r"[-_.]", part.lower()))
 
 
 def select(candidates: Iterable[Candidate]) -> list[Candidate]:

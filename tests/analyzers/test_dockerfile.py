@@ -144,11 +144,19 @@ def test_helper_variant_that_runs_nothing_is_not_a_component(tmp_path: Path) -> 
     assert [d.hint("dockerfile") for d in ANALYZER.detect(inventory)] == ["Dockerfile", "Dockerfile.worker"]
 
 
-@pytest.mark.parametrize("folder", ["docs", "examples/demo", "tests", "test", ".devcontainer", ".github/actions/x"])
+@pytest.mark.parametrize("folder", ["docs", "examples/demo", "tests", "test", ".devcontainer", ".github/actions/x",
+                                    "integration-test", "e2e_tests", "load-testing/k6"])
 def test_dockerfiles_in_docs_examples_tests_and_devcontainers_are_not_components(tmp_path: Path,
                                                                                   folder: str) -> None:
     inventory = repo(tmp_path, {f"{folder}/Dockerfile": "FROM python:3.12\n"})
     assert ANALYZER.detect(inventory) == []
+
+
+def test_folders_that_only_contain_a_test_word_are_still_components(tmp_path: Path) -> None:
+    inventory = repo(tmp_path, {"contest-api/Dockerfile": "FROM python:3.12\nCMD [\"app\"]\n",
+                                "attestation/Dockerfile": "FROM golang:1.22\nCMD [\"svc\"]\n",
+                                "integration-test/Dockerfile": "FROM golang:1.22\nCMD [\"go\", \"test\"]\n"})
+    assert sorted(d.root for d in ANALYZER.detect(inventory)) == ["attestation", "contest-api"]
 
 
 def test_content_rule_first_instruction_after_args_is_from(tmp_path: Path) -> None:
