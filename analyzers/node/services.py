@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from kubify.analyzers.node.package_json import PackageJson, line_of_text
 from kubify.analyzers.node.package_manager import PackageManager
 from kubify.diagnostics import FileProblem
-from kubify.scan import Inventory, join
+from kubify.scan import Inventory, join, relative_to
 
 #: Runtime dependency → backing service.
 DRIVERS: dict[str, str] = {
@@ -42,6 +42,10 @@ NEEDS_MENTION: dict[str, str] = {"aws-sdk": "S3"}
 PRISMA_PROVIDERS: dict[str, str] = {"postgresql": "postgres", "postgres": "postgres", "cockroachdb": "postgres",
                                     "mysql": "mysql", "mongodb": "mongodb"}
 PRISMA_SCHEMAS: tuple[str, ...] = ("prisma/schema.prisma", "schema.prisma", "prisma/schema/schema.prisma")
+MAX_SCHEMA_DEPTH = 3
+#: Folders whose schemas are not the app's own (examples, tests, build output).
+_NOT_APP_DIRS = frozenset({"examples", "example", "test", "tests", "__tests__", "e2e", "fixtures", "dist", "build",
+                           "docs"})
 _PROVIDER = re.compile(r"datasource\s+\w+\s*\{[^}]*?\bprovider\s*=\s*\"(\w+)\"", re.S)
 #: Script names that apply migrations, best first.
 MIGRATE_SCRIPTS: tuple[str, ...] = ("migrate:deploy", "db:migrate:deploy", "prisma:migrate:deploy", "migrate:prod",
@@ -101,10 +105,24 @@ def prisma_schema(inventory: Inventory, package: PackageJson) -> str | None:
         path = join(package.root, rel.removeprefix("./"))
         if inventory.has(path):
             return path
-    if not inventory.has_dir(join(package.root, "prisma/schema")):
-        return None
-    folder = inventory.glob("*.prisma", under=join(package.root, "prisma/schema"))
-    return folder[0] if folder else None
+    if inventory.has_dir(join(package.root, "prisma/schema")):
+        folder = inventory.glob("*.prisma", under=join(package.root, "prisma/schema"))
+        if folder:
+            return folder[0]
+    return _nested_schema(inventory, package.root)
+
+
+def _nested_schema(inventory: Inventory, root: str) -> str | None:
+    """A ``schema.prisma`` elsewhere in the package (``src/prisma/``, ``db/``): the shallowest, not a sub-package's."""
+    found = []
+    for path in inventory.named("schema.prisma", under=root):
+        folders = relative_to(path, root).split("/")[:-1]
+        if len(folders) > MAX_SCHEMA_DEPTH or any(f.lower() in _NOT_APP_DIRS for f in folders):
+            continue
+        inner = [join(root, *folders[:i]) for i in range(1, len(folders) + 1)]
+        if not any(inventory.has(join(d, "package.json")) for d in inner):
+            found.append((len(folders), path))
+    return min(found)[1] if found else None
 
 
 def _prisma_provider(inventory: Inventory, schema: str) -> tuple[str, int] | None:

@@ -367,6 +367,25 @@ def test_runtime_config_modules_are_read_but_tool_configs_are_not(tmp_path: Path
     assert not {"VITE_ONLY_AT_BUILD", "VITEST_ONLY", "JEST_TIMEOUT"} & set(values)
 
 
+def test_prisma_schema_outside_the_conventional_folder(tmp_path: Path) -> None:
+    """``src/prisma/schema.prisma`` is found (shallowest wins); a sub-package's or an example's schema is not."""
+    schema = 'datasource db {\n  provider = "mysql"\n  url = env("DATABASE_URL")\n}\n'
+    components, _ = tree(tmp_path, {
+        "package.json": pkg(scripts={"start": "node dist/main.js"},
+                            dependencies={"express": "^4", "@prisma/client": "^5"}, devDependencies={"prisma": "^5"}),
+        "src/main.ts": "import express from 'express';\nexpress().listen(3000);\n",
+        "src/prisma/schema.prisma": schema,
+        "src/prisma/migrations/0001_init/migration.sql": "CREATE TABLE t (id INT);\n",
+        "examples/blog/schema.prisma": schema.replace("mysql", "mongodb"),
+        "tools/seed/package.json": pkg(name="seed"),
+        "tools/seed/schema.prisma": schema.replace("mysql", "postgresql"),
+    })
+    app = only(components, "app")
+    assert [d.service for d in app.depends_on] == ["mysql"]
+    assert evidence(app, "depends_on").file == "src/prisma/schema.prisma"
+    assert [m.command[-4:] for m in app.migrations] == [("migrate", "deploy", "--schema", "src/prisma/schema.prisma")]
+
+
 def test_health_routes_in_code(tmp_path: Path) -> None:
     components, _ = tree(tmp_path, {
         "package.json": pkg(scripts={"start": "node app.js"}, dependencies={"fastify": "^4"}),
