@@ -23,7 +23,7 @@ from kubify.analyzers.node.package_json import PackageJson
 from kubify.analyzers.node.package_manager import PackageManager
 from kubify.analyzers.node.ports import PortResolver
 from kubify.analyzers.node.routes import code_health, file_health
-from kubify.analyzers.node.services import ServiceUse, migrations, services
+from kubify.analyzers.node.services import ServiceUse, migrations, prisma_env, services
 from kubify.analyzers.node.source_scan import EnvRead, scan_sources, source_files
 from kubify.analyzers.node.workspaces import NodeIndex
 from kubify.diagnostics import Diagnostic, info, warning
@@ -333,6 +333,8 @@ def env_fields(ctx: PackageContext, draft: Draft, port: int | None) -> None:
         rule = "node.env.build-time" if build_time else "node.env.process-env"
         draft.add_env(EnvVar(name=name, default=read.default), rule, read.site, 0.9,
                       shown=f"{name} (build-time)" if build_time else name)
+    for name, file, line in prisma_env(ctx.inventory, ctx.package):
+        draft.add_env(EnvVar(name=name, secret=True), "node.env.prisma-datasource", Site(file, line), 0.9)
     for entry in read_env_example(ctx.inventory, ctx.root):
         draft.add_env(EnvVar(name=entry.name, default=entry.default), "node.env.example",
                       Site(entry.file, entry.line), 0.7)

@@ -46,6 +46,8 @@ MAX_SCHEMA_DEPTH = 3
 #: Folders whose schemas are not the app's own (examples, tests, build output).
 _NOT_APP_DIRS = frozenset({"examples", "example", "test", "tests", "__tests__", "e2e", "fixtures", "dist", "build",
                            "docs"})
+_DATASOURCE = re.compile(r"datasource\s+\w+\s*\{[^}]*\}", re.S)
+_ENV_CALL = re.compile(r"\benv\s*\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\"\s*\)")
 _PROVIDER = re.compile(r"datasource\s+\w+\s*\{[^}]*?\bprovider\s*=\s*\"(\w+)\"", re.S)
 #: Script names that apply migrations, best first.
 MIGRATE_SCRIPTS: tuple[str, ...] = ("migrate:deploy", "db:migrate:deploy", "prisma:migrate:deploy", "migrate:prod",
@@ -123,6 +125,22 @@ def _nested_schema(inventory: Inventory, root: str) -> str | None:
         if not any(inventory.has(join(d, "package.json")) for d in inner):
             found.append((len(folders), path))
     return min(found)[1] if found else None
+
+
+def prisma_env(inventory: Inventory, package: PackageJson) -> list[tuple[str, str, int]]:
+    """``env("DATABASE_URL")`` in the Prisma datasource: (name, file, line) — the client reads these at runtime."""
+    schema = prisma_schema(inventory, package)
+    if schema is None or not package.has_dependency("@prisma/client", "prisma"):
+        return []
+    try:
+        text = inventory.text(schema)
+    except FileProblem:
+        return []
+    block = _DATASOURCE.search(text)
+    if block is None:
+        return []
+    return [(m.group(1), schema, line_of_text(text, m.start(1))) for m in _ENV_CALL.finditer(text, block.start(),
+                                                                                              block.end())]
 
 
 def _prisma_provider(inventory: Inventory, schema: str) -> tuple[str, int] | None:

@@ -386,6 +386,24 @@ def test_prisma_schema_outside_the_conventional_folder(tmp_path: Path) -> None:
     assert [m.command[-4:] for m in app.migrations] == [("migrate", "deploy", "--schema", "src/prisma/schema.prisma")]
 
 
+def test_prisma_datasource_env_vars_are_secret_env(tmp_path: Path) -> None:
+    """The Prisma client reads the datasource ``env(...)`` names even when the code never does."""
+    schema = ('generator client {\n  provider = "prisma-client-js"\n  output = env("CLIENT_OUT")\n}\n'
+              'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n'
+              '  directUrl = env("DIRECT_URL")\n}\n')
+    components, _ = tree(tmp_path, {
+        "package.json": pkg(scripts={"start": "node server.js"}, dependencies={"@prisma/client": "^5"}),
+        "server.js": "require('http').createServer(() => {}).listen(3000);\n",
+        "prisma/schema.prisma": schema,
+    })
+    app = only(components)
+    values = env(app)
+    assert values["DATABASE_URL"] == (None, True) and values["DIRECT_URL"] == (None, True)
+    assert "CLIENT_OUT" not in values  # the generator block is build-time, not the datasource
+    url = [e for e in app.evidence if e.field == "env" and e.value == "DIRECT_URL"]
+    assert url and (url[0].file, url[0].line) == ("prisma/schema.prisma", 8)
+
+
 def test_health_routes_in_code(tmp_path: Path) -> None:
     components, _ = tree(tmp_path, {
         "package.json": pkg(scripts={"start": "node app.js"}, dependencies={"fastify": "^4"}),
