@@ -26,7 +26,7 @@ from kubify.analyzers.node.routes import code_health, file_health
 from kubify.analyzers.node.services import ServiceUse, migrations, prisma_env, services
 from kubify.analyzers.node.source_scan import EnvRead, scan_sources, source_files
 from kubify.analyzers.node.workspaces import NodeIndex
-from kubify.diagnostics import Diagnostic, info, warning
+from kubify.diagnostics import Diagnostic, FileProblem, info, warning
 from kubify.ir import Build, Component, EnvVar, Health, Metrics, Migration, Port, Run
 from kubify.naming import dns_label
 from kubify.scan import Inventory, join, relative_to
@@ -79,10 +79,26 @@ def describe(inventory: Inventory, index: NodeIndex, package: PackageJson, manag
     if shape is None:
         return [], ctx.notes
     draft = _common(ctx, shape)
-    name = dns_label(package.name or (package.root.rsplit("/", 1)[-1] if package.root != "." else name_fallback))
+    name = dns_label(_nx_name(ctx) or package.name or
+                     (package.root.rsplit("/", 1)[-1] if package.root != "." else name_fallback))
     main = draft.component(name, package.root)
     workers = _worker_scripts(ctx, draft, name) if shape.kind == "service" else []
     return [main, *workers], ctx.notes
+
+
+def _nx_name(ctx: PackageContext) -> str | None:
+    """The Nx project name of a ``project.json`` beside the package.json: an Nx standalone app's package is
+    named for the workspace (``@org/source``), the project for the app (``api``)."""
+    rel = join(ctx.package.root, "project.json")
+    if not ctx.inventory.has(rel):
+        return None
+    try:
+        data = ctx.inventory.json(rel)
+    except FileProblem as problem:
+        ctx.notes.append(problem.diagnostic.model_copy(update={"severity": "warning"}))
+        return None
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) and name.strip() else None
 
 
 # --- fields -------------------------------------------------------------------------------------

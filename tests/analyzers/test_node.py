@@ -404,6 +404,25 @@ def test_prisma_datasource_env_vars_are_secret_env(tmp_path: Path) -> None:
     assert url and (url[0].file, url[0].line) == ("prisma/schema.prisma", 8)
 
 
+@pytest.mark.parametrize(("project", "expected", "warned"), [
+    ('{"name": "api", "projectType": "application"}', "api", False),
+    ('{"projectType": "application"}', "org-source", False),
+    ('{"name": ', "org-source", True),  # unreadable: said, and the package name is used
+])
+def test_nx_standalone_app_is_named_for_its_project(tmp_path: Path, project: str, expected: str,
+                                                    warned: bool) -> None:
+    """``@org/source`` names the Nx workspace; the project.json beside it names the app."""
+    components, diagnostics = tree(tmp_path, {
+        "package.json": pkg(name="@org/source", scripts={"start": "node dist/api/main.js"},
+                            dependencies={"express": "^4"}),
+        "project.json": project,
+        "nx.json": "{}\n",
+        "src/main.ts": "import express from 'express';\nexpress().listen(3000);\n",
+    })
+    assert only(components).name == expected
+    assert [d.file for d in diagnostics if d.severity == "warning"] == (["project.json"] if warned else [])
+
+
 def test_health_routes_in_code(tmp_path: Path) -> None:
     components, _ = tree(tmp_path, {
         "package.json": pkg(scripts={"start": "node app.js"}, dependencies={"fastify": "^4"}),
