@@ -10,6 +10,11 @@ _SECRET_NAME = re.compile(
     re.IGNORECASE,
 )
 _NOT_SECRET = re.compile(r"(_PUBLIC_KEY$|PUBLISHABLE|_KEY_ID$|_PATH$|_FILE$|_URL_PATH$|^AUTH_ENABLED$)", re.IGNORECASE)
+#: ``AUTH`` alone does not make a secret: ``NEXTAUTH_URL``, ``AUTH0_DOMAIN``, ``OAUTH_CLIENT_ID`` are settings.
+_AUTH_SETTING = re.compile(r"AUTH\w*_(?:URL|URI|HOST|DOMAIN|ISSUER|ISSUER_URL|ENDPOINT|REALM|AUDIENCE|CLIENT_ID|"
+                           r"TRUST_HOST|PROVIDER|PROVIDERS|MODE|TYPE|ENABLED|DISABLED|DEBUG)$", re.IGNORECASE)
+_SECRET_WORD = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE|CREDENTIAL|_KEY|SALT|SIGNING)",
+                          re.IGNORECASE)
 _URL_WITH_CREDENTIALS = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
 _CONNECTION_URL = re.compile(r"(DATABASE|DB|POSTGRES|MYSQL|MONGO|REDIS|AMQP|RABBIT|KAFKA|BROKER).*_?(URL|URI)$",
                              re.IGNORECASE)
@@ -24,5 +29,7 @@ def looks_secret(name: str, value: str | None = None) -> bool:
     if value and _URL_WITH_CREDENTIALS.match(value):
         return True
     if _NOT_SECRET.search(name):
+        return False
+    if _AUTH_SETTING.search(name) and not _SECRET_WORD.search(name) and not _CONNECTION_URL.search(name):
         return False
     return bool(_SECRET_NAME.search(name) or _CONNECTION_URL.search(name))
