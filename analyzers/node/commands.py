@@ -197,15 +197,17 @@ def _framework_command(inventory: Inventory, package: PackageJson, manager: Pack
     if framework is None:
         return None
     start = package.script("start") or ""
-    custom = bool(start) and not re.search(r"\b(?:next|nuxt|nuxi|nest|svelte-kit|astro)\s+(?:start|preview)\b|"
-                                           r"\.output/server/index\.mjs|^node\s+build\b", start)
+    # A start script that runs the dev server (``astro dev``) is not the app's own production command.
+    custom = bool(start) and not is_dev_server(start) and not re.search(
+        r"\b(?:next|nuxt|nuxi|nest|svelte-kit|astro)\s+(?:start|preview)\b|\.output/server/index\.mjs|"
+        r"^node\s+build\b", start)
     name, file, line = framework.name, framework.file, framework.line
     if name == "nestjs":
         prod = package.script("start:prod")
         if prod and (argv := direct(prod)):
             return Command(argv, "node.run.nestjs-start-prod", package.file, package.line("scripts", "start:prod"),
                            0.7)
-        if custom and not is_dev_server(start):
+        if custom:
             return None
         return Command(("node", _nest_entry(inventory, package)), "node.run.nestjs-dist", file, line, 0.7)
     if custom:

@@ -423,6 +423,23 @@ def test_nx_standalone_app_is_named_for_its_project(tmp_path: Path, project: str
     assert [d.file for d in diagnostics if d.severity == "warning"] == (["project.json"] if warned else [])
 
 
+@pytest.mark.parametrize(("start", "deps", "expected"), [
+    ("astro dev", {"astro": "^4", "@astrojs/node": "^8"}, ("node", "./dist/server/entry.mjs")),
+    ("nuxt dev", {"nuxt": "^3"}, ("node", ".output/server/index.mjs")),
+    ("node server.mjs", {"astro": "^4", "@astrojs/node": "^8"}, ("node", "server.mjs")),
+])
+def test_a_dev_server_start_script_gives_way_to_the_framework_artefact(tmp_path: Path, start: str,
+                                                                      deps: dict[str, str],
+                                                                      expected: tuple[str, ...]) -> None:
+    """``"start": "astro dev"`` is the dev server: production runs the built server, not ``npm run start``."""
+    components, _ = tree(tmp_path, {
+        "package.json": pkg(scripts={"dev": start, "start": start, "build": "astro build"}, dependencies=deps),
+        "server.mjs": "import { handler } from './dist/server/entry.mjs';\n",
+    })
+    app = only(components)
+    assert app.run is not None and app.run.command == expected
+
+
 def test_health_routes_in_code(tmp_path: Path) -> None:
     components, _ = tree(tmp_path, {
         "package.json": pkg(scripts={"start": "node app.js"}, dependencies={"fastify": "^4"}),
