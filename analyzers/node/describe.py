@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from dataclasses import dataclass
 
 from kubify.analyzers.draft import Draft, Site
 from kubify.analyzers.node.commands import Command, direct, entry_candidates, is_dev_server, start_command
@@ -370,30 +371,43 @@ def _workspace_libraries(ctx: PackageContext, draft: Draft) -> None:
     """Workspace libraries run inside this process: their env reads and drivers are this component's too."""
     for member in ctx.index.nearest_dependencies(ctx.root, MAX_LIBRARIES):
         summary = _library_summary(ctx, member)
-        for read in summary[0]:
+        for read in summary.reads:
             draft.add_env(EnvVar(name=read.name, default=read.default), "node.env.workspace-library", read.site, 0.7)
-        for use in summary[1]:
+        for name, file, line in summary.prisma_env:
+            draft.add_env(EnvVar(name=name, secret=True), "node.env.workspace-library-prisma", Site(file, line), 0.7)
+        for use in summary.uses:
             draft.add_dependency(use.service, "node.dependency.workspace-library", Site(use.file, use.line), 0.6)
 
 
-def _library_summary(ctx: PackageContext, member: str) -> tuple[list[EnvRead], list[ServiceUse]]:
-    """A workspace library's runtime env reads (first per name) and services, computed once per repository."""
+@dataclass(frozen=True)
+class LibrarySummary:
+    """What a workspace library brings into the process that imports it."""
+
+    reads: list[EnvRead]
+    uses: list[ServiceUse]
+    prisma_env: list[tuple[str, str, int]]
+
+
+def _library_summary(ctx: PackageContext, member: str) -> LibrarySummary:
+    """A workspace library's runtime env reads (first per name), services and Prisma datasource env, computed
+    once per repository (a shared ``@org/db`` package holds the schema its apps connect with)."""
     key = f"library:{member}"
     if key not in ctx.index.memo:
         library = ctx.index.package(member)
-        reads: dict[str, EnvRead] = {}
-        uses: list[ServiceUse] = []
+        summary = LibrarySummary([], [], [])
         if library is not None:
             nested = [d for d in ctx.index.manifests if d.startswith(member + "/")]
             files, _truncated = source_files(ctx.inventory, member, entry_candidates(ctx.inventory, library), nested)
             facts = scan_sources(ctx.inventory, files)
+            reads: dict[str, EnvRead] = {}
             for read in facts.env:
                 if read.name not in RUNTIME_ENV and not read.build_time and read.name != "NODE_ENV":
                     reads.setdefault(read.name, read)
             uses = services(ctx.inventory, library, "S3" if any("S3" in f.code for f in facts.files) else "")
-        ctx.index.memo[key] = (list(reads.values()), uses)
-    summary: tuple[list[EnvRead], list[ServiceUse]] = ctx.index.memo[key]
-    return summary
+            summary = LibrarySummary(list(reads.values()), uses, prisma_env(ctx.inventory, library))
+        ctx.index.memo[key] = summary
+    found: LibrarySummary = ctx.index.memo[key]
+    return found
 
 
 # --- sibling processes --------------------------------------------------------------------------

@@ -440,6 +440,27 @@ def test_a_dev_server_start_script_gives_way_to_the_framework_artefact(tmp_path:
     assert app.run is not None and app.run.command == expected
 
 
+def test_an_app_gets_the_prisma_datasource_env_of_its_workspace_db_package(tmp_path: Path) -> None:
+    """The ``@org/prisma`` library holds the schema; the app that imports it connects with its env vars."""
+    components, _ = tree(tmp_path, {
+        "package.json": json.dumps({"name": "mono", "private": True, "workspaces": ["apps/*", "packages/*"]}),
+        "package-lock.json": "{}\n",
+        "apps/web/package.json": pkg(name="@org/web", scripts={"build": "next build", "start": "next start"},
+                                     dependencies={"next": "^14", "@org/prisma": "*"}),
+        "apps/web/pages/index.tsx": "import db from '@org/prisma';\nexport default function P() { return null }\n",
+        "packages/prisma/package.json": pkg(name="@org/prisma", main="index.ts",
+                                           dependencies={"@prisma/client": "^5"}),
+        "packages/prisma/index.ts": ("import { PrismaClient } from '@prisma/client';\n"
+                                     "export default new PrismaClient();\n"),
+        "packages/prisma/schema.prisma": ('datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n'
+                                          '  directUrl = env("DIRECT_URL")\n}\n'),
+    })
+    web = only(components, "org-web")
+    assert env(web)["DATABASE_URL"] == (None, True) and env(web)["DIRECT_URL"] == (None, True)
+    assert [d.service for d in web.depends_on] == ["postgres"]
+    assert "DIRECT_URL" not in env(only(components, "org-prisma"))  # a library is not deployed with env
+
+
 def test_health_routes_in_code(tmp_path: Path) -> None:
     components, _ = tree(tmp_path, {
         "package.json": pkg(scripts={"start": "node app.js"}, dependencies={"fastify": "^4"}),
