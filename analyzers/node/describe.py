@@ -9,6 +9,7 @@ sibling worker component that runs from the same image.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from kubify.analyzers.node.package_json import PackageJson
 from kubify.analyzers.node.package_manager import PackageManager
 from kubify.analyzers.node.ports import PortResolver
 from kubify.analyzers.node.routes import code_health, file_health
-from kubify.analyzers.node.services import ServiceUse, migrations, prisma_env, services
+from kubify.analyzers.node.services import MigrationPlan, ServiceUse, migrations, prisma_env, services
 from kubify.analyzers.node.source_scan import EnvRead, scan_sources, source_files
 from kubify.analyzers.node.workspaces import NodeIndex
 from kubify.diagnostics import Diagnostic, FileProblem, info, warning
@@ -362,9 +363,26 @@ def _services_and_migrations(ctx: PackageContext, draft: NodeDraft) -> None:
     for use in services(ctx.inventory, ctx.package, mentions):
         draft.add_dependency(use.service, use.rule, Site(use.file, use.line), use.confidence)
     _workspace_libraries(ctx, draft)
-    for plan in migrations(ctx.inventory, ctx.package, ctx.manager):
+    plans = migrations(ctx.inventory, ctx.package, ctx.manager) or _library_migrations(ctx)
+    for plan in plans:
         draft.add_migration(Migration(tool=plan.tool, command=plan.command), plan.rule, Site(plan.file, plan.line),
                             plan.confidence)
+
+
+def _library_migrations(ctx: PackageContext) -> list[MigrationPlan]:
+    """The migrations of the nearest workspace db package (``@org/prisma``), run from this app's directory."""
+    for member in ctx.index.nearest_dependencies(ctx.root, MAX_LIBRARIES):
+        library = ctx.index.package(member)
+        if library is None:
+            continue
+        for plan in migrations(ctx.inventory, library, ctx.manager):
+            if plan.rule == "node.migrations.script":
+                line = ctx.manager.run_in(plan.command[-1], member, library.name, ctx.root)
+            else:
+                line = f"cd {shlex.quote(posixpath.relpath(member, ctx.root))} && {shlex.join(plan.command)}"
+            return [MigrationPlan(plan.tool, ("sh", "-c", line), "node.migrations.workspace-library", plan.file,
+                                  plan.line, min(plan.confidence, 0.6))]
+    return []
 
 
 def _workspace_libraries(ctx: PackageContext, draft: Draft) -> None:

@@ -461,6 +461,30 @@ def test_an_app_gets_the_prisma_datasource_env_of_its_workspace_db_package(tmp_p
     assert "DIRECT_URL" not in env(only(components, "org-prisma"))  # a library is not deployed with env
 
 
+@pytest.mark.parametrize(("scripts", "expected"), [
+    ({}, "cd ../../packages/db && npx prisma migrate deploy --schema schema.prisma"),
+    ({"migrate:deploy": "prisma migrate deploy"}, "npm run migrate:deploy --workspace=@org/db"),
+])
+def test_an_app_runs_the_migrations_of_its_workspace_db_package(tmp_path: Path, scripts: dict[str, str],
+                                                                  expected: str) -> None:
+    """No migrations of its own: the app's migration Job runs its db package's, from the app's directory."""
+    components, _ = tree(tmp_path, {
+        "package.json": json.dumps({"name": "mono", "private": True, "workspaces": ["apps/*", "packages/*"]}),
+        "package-lock.json": "{}\n",
+        "apps/api/package.json": pkg(name="@org/api", scripts={"start": "node server.js"},
+                                     dependencies={"express": "^4", "@org/db": "*"}),
+        "apps/api/server.js": "require('@org/db');\nrequire('express')().listen(3000);\n",
+        "packages/db/package.json": pkg(name="@org/db", main="index.js", scripts=scripts,
+                                       dependencies={"@prisma/client": "^5", "prisma": "^5"}),
+        "packages/db/index.js": "module.exports = new (require('@prisma/client').PrismaClient)();\n",
+        "packages/db/schema.prisma": 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n',
+        "packages/db/migrations/0001_init/migration.sql": "CREATE TABLE t (id INT);\n",
+    })
+    api = only(components, "org-api")
+    assert [m.command for m in api.migrations] == [("sh", "-c", expected)]
+    assert evidence(api, "migrations").rule == "node.migrations.workspace-library"
+
+
 def test_health_routes_in_code(tmp_path: Path) -> None:
     components, _ = tree(tmp_path, {
         "package.json": pkg(scripts={"start": "node app.js"}, dependencies={"fastify": "^4"}),
