@@ -25,7 +25,7 @@ from typing import Any
 
 from kubify.analyzers.dockerfile_model import DockerfileModel
 from kubify.diagnostics import FileProblem
-from kubify.scan import Inventory, join, parent
+from kubify.scan import Inventory, join, parent, relative_to
 
 IGNORED_DIRS: frozenset[str] = frozenset({
     "docs", "doc", "examples", "example", "samples", "sample", "test", "tests", "testdata", "fixtures",
@@ -33,6 +33,8 @@ IGNORED_DIRS: frozenset[str] = frozenset({
 })
 #: A folder whose name has one of these words (``integration-test``, ``e2e-tests``) holds test harnesses.
 _TEST_TOKENS: frozenset[str] = frozenset({"test", "tests", "testing", "e2e", "testdata"})
+_PATH_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT", "WORKDIR"})
+_TURBO_PRUNE = re.compile(r"\bturbo\s+prune\b")
 COMPOSE_FILES: tuple[str, ...] = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 #: Folders that hold build files for code that lives above them (``docker/Dockerfile``).
 PACKAGING_DIRS: frozenset[str] = frozenset({
@@ -218,11 +220,31 @@ def infer_context(inventory: Inventory, dockerfile: str, model: DockerfileModel)
         score = _present(inventory, candidate, sources)
         if score > best_score:
             best, best_score = candidate, score
+    if best == directory and (named := _context_naming_directory(inventory, directory, model)) is not None:
+        return named
     if best == directory and not _has_manifest(inventory, directory):
         above = _outside_packaging(directory)
         if above != directory and _present(inventory, above, sources) >= best_score:
             return above
     return best
+
+
+def _context_naming_directory(inventory: Inventory, directory: str, model: DockerfileModel) -> str | None:
+    """The workspace root for a monorepo member's Dockerfile built from there: it runs ``turbo prune`` or
+    names its own directory from above (``CMD node apps/api/dist/index.js``, ``WORKDIR /app/apps/api``)."""
+    words = " ".join(" ".join(i.args) for i in model.instructions if i.keyword in _PATH_KEYWORDS)
+    ancestors = []
+    candidate = directory
+    while candidate != ".":
+        candidate = parent(candidate)
+        ancestors.append(candidate)
+    if _TURBO_PRUNE.search(words):
+        return next((a for a in ancestors if inventory.has(join(a, "turbo.json"))), None)
+    for ancestor in reversed(ancestors):  # the farthest ancestor names the longest, least ambiguous path
+        below = relative_to(directory, ancestor)
+        if "/" in below and re.search(rf"(?<![\w.-]){re.escape(below)}(?:/|\b)", words):
+            return ancestor
+    return None
 
 
 def _outside_packaging(directory: str) -> str:

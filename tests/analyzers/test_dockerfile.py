@@ -223,6 +223,30 @@ def test_self_contained_service_directory_is_its_own_context(tmp_path: Path) -> 
     assert analysis.components[0].build is not None and analysis.components[0].build.context == "services/api"
 
 
+@pytest.mark.parametrize(("dockerfile", "context"), [
+    # turbo prune needs the whole workspace: the context is the directory with turbo.json
+    ("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN turbo prune api --docker\nCMD [\"node\", \"dist/index.js\"]\n", "."),
+    # the image runs the member by its path from the workspace root
+    ("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN yarn install\nCMD node apps/api/dist/index.js\n", "."),
+    ("FROM node:20\nCOPY . /app\nWORKDIR /app/apps/api\nCMD [\"node\", \"dist/index.js\"]\n", "."),
+    # a self-contained member that names nothing above it keeps its own context
+    ("FROM node:20\nWORKDIR /usr/src/api\nCOPY . .\nCMD [\"node\", \"dist/index.js\"]\n", "apps/api"),
+    ("FROM node:20\nWORKDIR /app\nCOPY . .\nCMD [\"node\", \"myapps/api/index.js\"]\n", "apps/api"),
+])
+def test_a_member_dockerfile_that_names_its_own_path_builds_from_the_workspace_root(tmp_path: Path,
+                                                                                    dockerfile: str,
+                                                                                    context: str) -> None:
+    inventory = repo(tmp_path, {
+        "apps/api/Dockerfile": dockerfile,
+        "apps/api/package.json": "{}",
+        "package.json": "{}",
+        "turbo.json": "{}",
+    })
+    (detection, analysis), = analyze_all(inventory)
+    assert detection.root == "apps/api"
+    assert analysis.components[0].build is not None and analysis.components[0].build.context == context
+
+
 def test_one_component_per_root(tmp_path: Path) -> None:
     inventory = repo(tmp_path, {
         "Dockerfile": "FROM python:3.12\n",
