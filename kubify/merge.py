@@ -148,9 +148,22 @@ def _combine(first: Any, second: Any) -> Any:
 
 def group_by_root(fragments: Sequence[Component]) -> dict[str, list[Component]]:
     groups: dict[str, list[Component]] = defaultdict(list)
-    for fragment in fragments:
+    for fragment in _follow_dockerfile_roots(fragments):
         groups[fragment.path].append(fragment)
     return dict(sorted(groups.items()))
+
+
+def _follow_dockerfile_roots(fragments: Sequence[Component]) -> list[Component]:
+    """A compose service that builds ``apps/api/Dockerfile`` from the repository root (``context: .``) is the
+    component the Dockerfile analyzer rooted at ``apps/api``, not a second one at ``.``."""
+    roots = {f.build.dockerfile: f.path for f in fragments
+             if f.analyzer == "dockerfile" and f.build is not None and f.build.dockerfile}
+    moved = []
+    for fragment in fragments:
+        dockerfile = fragment.build.dockerfile if fragment.build is not None else None
+        root = roots.get(dockerfile) if fragment.analyzer == "compose" and dockerfile else None
+        moved.append(fragment.model_copy(update={"path": root}) if root and root != fragment.path else fragment)
+    return moved
 
 
 def merge_root(fragments: Sequence[Component], priorities: Mapping[str, int]) -> list[Component]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kubify.ir import Build, Component, Dependency, EnvVar, Evidence, Health, Port, Run
-from kubify.merge import align_health_port, align_port_env, merge_fragments, merge_root, settle_kind
+from kubify.merge import align_health_port, align_port_env, group_by_root, merge_fragments, merge_root, settle_kind
 
 PRIORITIES = {"dockerfile": 80, "python": 50, "compose": 90}
 
@@ -105,3 +105,21 @@ def test_a_health_check_follows_the_chosen_port() -> None:
     aligned = align_health_port(site)
     assert aligned.health is not None and (aligned.health.path, aligned.health.port) == ("/", 80)
     assert align_health_port(aligned) == aligned
+
+
+def test_a_compose_service_building_a_members_dockerfile_from_the_root_joins_that_member() -> None:
+    """compose ``build: {context: ., dockerfile: apps/api/Dockerfile}`` describes the component at apps/api."""
+    compose = Component(name="api", path=".", analyzer="compose", ports=(Port(port=3001),),
+                        build=Build(dockerfile="apps/api/Dockerfile", context="."),
+                        evidence=(ev("build", "apps/api/Dockerfile", 0.95), ev("ports", "3001", 0.95)))
+    member = Component(name="api", path="apps/api", analyzer="dockerfile",
+                       build=Build(dockerfile="apps/api/Dockerfile", context="."),
+                       evidence=(ev("build", "apps/api/Dockerfile", 0.95),))
+    other = Component(name="web", path=".", analyzer="compose", build=Build(dockerfile="Dockerfile", context="."),
+                      evidence=(ev("build", "Dockerfile", 0.95),))
+    groups = group_by_root([compose, member, other])
+    assert sorted(groups) == [".", "apps/api"]
+    assert [(c.analyzer, c.name) for c in groups["apps/api"]] == [("compose", "api"), ("dockerfile", "api")]
+    assert [c.name for c in groups["."]] == ["web"]
+    (merged,) = merge_root(groups["apps/api"], PRIORITIES)
+    assert merged.path == "apps/api" and [p.port for p in merged.ports] == [3001]
