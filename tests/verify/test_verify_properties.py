@@ -97,7 +97,7 @@ def _replace(node: Any, path: tuple[Any, ...], value: Any, *, create: bool = Fal
 def _has(node: Any, step: Any) -> bool:
     if isinstance(node, dict):
         return step in node
-    return isinstance(node, list) and isinstance(step, int) and step < len(node)
+    return isinstance(node, list) and isinstance(step, int) and -len(node) <= step < len(node)
 
 
 def test_non_string_keys_are_tolerated() -> None:
