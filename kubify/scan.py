@@ -101,10 +101,6 @@ class Inventory:
     def yaml(self, rel: str) -> Any:
         return self._cached("yaml", rel, lambda: safeload.load_yaml(self.text(rel), rel))
 
-    def yaml_all(self, rel: str) -> list[Any]:
-        documents: list[Any] = self._cached("yaml_all", rel, lambda: safeload.load_yaml_all(self.text(rel), rel))
-        return documents
-
     def json(self, rel: str) -> Any:
         return self._cached("json", rel, lambda: safeload.load_json(self.text(rel), rel))
 

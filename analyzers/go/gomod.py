@@ -95,9 +95,6 @@ class ModFile:
     tools: tuple[Value, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = field(default=(), compare=False)
 
-    def require(self, path: str) -> Requirement | None:
-        return next((r for r in self.requires if r.path == path), None)
-
 
 @cache
 def parser() -> Lark:

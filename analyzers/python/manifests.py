@@ -52,7 +52,6 @@ class Project:
 
     root: str
     name: str | None = None
-    name_site: Site | None = None
     dependencies: dict[str, Requirement] = field(default_factory=dict)
     scripts: list[Script] = field(default_factory=list)
     requires_python: Pinned | None = None
@@ -111,7 +110,7 @@ def _pyproject(inventory: Inventory, project: Project) -> None:
     poetry = _dict(tool.get("poetry"))
     if meta:
         project.metadata = Site(rel, lines.header("project") or 1)
-    _pyproject_name(project, rel, lines, meta, poetry)
+    _pyproject_name(project, meta, poetry)
     _pep621(project, rel, lines, meta)
     _poetry(project, rel, lines, poetry)
     build = _dict(table.get("build-system"))
@@ -131,13 +130,11 @@ def _first_subtable(lines: SectionLines, tool: str) -> int:
     return next((n for n, h in lines.headers if h.startswith(prefix)), 1)
 
 
-def _pyproject_name(project: Project, rel: str, lines: SectionLines, meta: dict[str, Any],
-                    poetry: dict[str, Any]) -> None:
-    for table, source in (("project", meta), ("tool.poetry", poetry)):
+def _pyproject_name(project: Project, meta: dict[str, Any], poetry: dict[str, Any]) -> None:
+    for source in (meta, poetry):
         name = source.get("name")
         if isinstance(name, str) and name.strip():
             project.name = name.strip()
-            project.name_site = Site(rel, lines.key(table, "name") or 1)
             return
 
 
@@ -252,7 +249,7 @@ def _setup_py(inventory: Inventory, project: Project) -> None:
 
 def _setup_keyword(project: Project, rel: str, key: str | None, value: ast.expr, line: int) -> None:
     if key == "name" and isinstance(value, ast.Constant) and isinstance(value.value, str) and project.name is None:
-        project.name, project.name_site = value.value, Site(rel, line)
+        project.name = value.value
     elif key == "install_requires" and isinstance(value, (ast.List, ast.Tuple)):
         for element in value.elts:
             if isinstance(element, ast.Constant) and isinstance(element.value, str):
@@ -310,7 +307,6 @@ def _setup_cfg(inventory: Inventory, project: Project) -> None:
         project.build_system = project.build_system or Site(rel, lines.header("metadata") or 1)
     if project.name is None and parser.has_option("metadata", "name"):
         project.name = parser.get("metadata", "name").strip() or None
-        project.name_site = Site(rel, lines.key("metadata", "name") or 1)
     if parser.has_option("options", "install_requires"):
         start = lines.key("options", "install_requires")
         for item in parser.get("options", "install_requires").splitlines():

@@ -14,7 +14,6 @@ from kubify.analyzers.python.manifests import Project
 #: Frameworks whose app object is an ASGI application.
 ASGI_FRAMEWORKS: frozenset[str] = frozenset({"fastapi", "starlette", "litestar", "quart", "fasthtml", "connexion"})
 #: Frameworks whose app object is a WSGI application (Dash through its ``server`` attribute).
-WSGI_FRAMEWORKS: frozenset[str] = frozenset({"flask", "falcon", "bottle", "pyramid", "django"})
 #: Ports servers and frameworks listen on when nothing says otherwise.
 DEFAULT_PORTS: dict[str, int] = {
     "uvicorn": 8000, "hypercorn": 8000, "granian": 8000, "daphne": 8000, "gunicorn": 8000, "uwsgi": 8000,
